@@ -1,0 +1,1 @@
+"""HMP Studio: the Qt desktop application over the HMP engine."""

@@ -1,0 +1,1 @@
+"""Bundled data (open hand model, default prior, sample video, presets), installed as `hmp_resources`."""
