@@ -15,7 +15,6 @@ from hmp_engine.video import VideoError, VideoReader, open_video
 from hmp_studio.frame_loader import FrameLoader
 from hmp_studio.playback import Playback
 from hmp_studio.player import PlayerControls
-from hmp_studio.pyside_fix import protect_singletons
 from hmp_studio.video_view import VideoView
 
 VIDEO_FILTER = "Videos (*.mp4 *.mov *.avi *.mkv *.m4v *.webm);;All files (*)"
@@ -30,7 +29,6 @@ class MainWindow(QMainWindow):
     """Video canvas over transport controls; File > Open, drag and drop, or ``open_video(path)``."""
 
     def __init__(self) -> None:
-        protect_singletons()
         super().__init__()
         self.video: VideoReader | None = None
         self.playback = Playback(self)

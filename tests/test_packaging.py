@@ -33,3 +33,20 @@ def test_hmp_command_runs() -> None:
     result = subprocess.run([sys.executable, "-m", "hmp_engine", "--version"], capture_output=True, text=True,
                             check=True)
     assert result.stdout.startswith("hmp ")
+
+
+def test_installed_pyside_keeps_its_references_to_none_and_true() -> None:
+    """PySide6 6.12.0 drops a reference on every void call / emit and aborts Python 3.11 within seconds."""
+    script = (
+        "import sys\n"
+        "from PySide6.QtCore import QObject, Signal\n"
+        "class Probe(QObject):\n"
+        "    ping = Signal()\n"
+        "probe = Probe()\n"
+        "before = sys.getrefcount(None), sys.getrefcount(True)\n"
+        "for _ in range(5000):\n"
+        "    probe.ping.emit()\n"
+        "    probe.setObjectName('probe')\n"
+        "assert (sys.getrefcount(None), sys.getrefcount(True)) == before\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True)
