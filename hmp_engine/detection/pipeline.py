@@ -32,8 +32,10 @@ def detect_video(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     model_complexity: int = DEFAULT_MODEL_COMPLEXITY,
+    max_frames: int | None = None,
 ) -> DetectionResult:
-    """Detect and track up to ``max_hands`` hands per frame over a whole video (a reader or a path).
+    """Detect and track up to ``max_hands`` hands per frame over a video (a reader or a path), or over its
+    first ``max_frames`` frames (previews, benchmarks).
 
     Reports ProgressEvent('detect', frame, total, values={'fps': ...}) after each frame and checks ``cancel``
     before each: a cancelled run raises Cancelled and returns nothing. Raises VideoError on unreadable video.
@@ -45,7 +47,8 @@ def detect_video(
         detector = stack.enter_context(
             HandDetector(max_hands, model_complexity, augmented=confidence_mode == "augmented")
         )
-        frames = _detect_frames(reader, detector, progress, cancel)
+        total = len(reader) if max_frames is None else min(max_frames, len(reader))
+        frames = _detect_frames(reader, total, detector, progress, cancel)
         settings = {
             "detector": "mediapipe.solutions.hands",
             "mediapipe_version": mp.__version__,
@@ -55,18 +58,21 @@ def detect_video(
             "occlusion_threshold": OCCLUSION_THRESHOLD,
         }
         tracks = build_tracks(frames, reader.size)
-        timestamps = np.asarray(reader.timestamps, dtype=np.float64)
+        timestamps = np.asarray(reader.timestamps[:total], dtype=np.float64)
         return DetectionResult(tracks, reader.fps, timestamps, reader.size, settings)
 
 
 def _detect_frames(
-    reader: VideoReader, detector: HandDetector, progress: ProgressCallback | None, cancel: CancelToken | None
+    reader: VideoReader,
+    total: int,
+    detector: HandDetector,
+    progress: ProgressCallback | None,
+    cancel: CancelToken | None,
 ) -> list[list[FrameHand]]:
-    """Run the detector on every frame in order, reporting progress and honouring cancellation."""
+    """Run the detector on the first ``total`` frames in order, reporting progress and honouring cancellation."""
     frames: list[list[FrameHand]] = []
-    total = len(reader)
     start = time.perf_counter()
-    for index, image in enumerate(reader):
+    for index, image in zip(range(total), reader):
         if cancel is not None:
             cancel.raise_if_cancelled()
         frames.append(detector(image))

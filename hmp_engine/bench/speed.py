@@ -1,0 +1,89 @@
+"""Speed benchmark: one JSON report with the machine description and one entry per measured step.
+
+Each step is a function ``(video, frames) -> dict`` registered in ``MEASUREMENTS``; later steps (init, fit,
+render) are added as more functions there and appear in the same report.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import time
+from collections.abc import Callable
+from importlib import metadata, resources
+from pathlib import Path
+from typing import Any
+
+from hmp_engine.detection import detect_video
+
+Measurement = Callable[[Path, int | None], dict[str, Any]]
+
+
+def sample_video() -> Path:
+    """The bundled 1280x720, 30 fps right-hand sample, the default benchmark input."""
+    return Path(str(resources.files("hmp_resources") / "samples" / "right_hand_gestures_720p30.mp4"))
+
+
+def _cpu_model() -> str:
+    """The CPU's marketing name from /proc/cpuinfo, or what the platform module knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _version(package: str) -> str | None:
+    """Installed version of a distribution, None if absent (read from metadata: nothing is imported)."""
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def machine_info() -> dict[str, Any]:
+    """Where the figures were measured: CPU, usable cores, RAM, OS, Python and key library versions, date."""
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") if hasattr(os, "sysconf") else None
+    return {
+        "cpu": _cpu_model(),
+        "cores": usable,
+        "ram_gib": round(ram / 2**30, 1) if ram else None,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "torch": _version("torch"),
+        "mediapipe": _version("mediapipe"),
+        "numpy": _version("numpy"),
+        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+    }
+
+
+def measure_detection(video: Path, frames: int | None) -> dict[str, Any]:
+    """Frames per second of ``detect_video`` with default settings, decoding and graph set-up included."""
+    start = time.perf_counter()
+    result = detect_video(video, max_frames=frames)
+    seconds = time.perf_counter() - start
+    return {
+        "frames": result.num_frames,
+        "seconds": round(seconds, 3),
+        "fps": round(result.num_frames / seconds, 2),
+        "image_size": list(result.image_size),
+        "settings": result.settings,
+    }
+
+
+MEASUREMENTS: dict[str, Measurement] = {"detection": measure_detection}
+
+
+def speed_report(video: Path | None = None, frames: int | None = None) -> dict[str, Any]:
+    """Run every registered measurement on ``video`` (default: the bundled sample) and describe the machine."""
+    video = Path(video) if video is not None else sample_video()
+    return {
+        "benchmark": "speed",
+        "video": str(video),
+        "machine": machine_info(),
+        "measurements": {name: measure(video, frames) for name, measure in MEASUREMENTS.items()},
+    }
