@@ -1,0 +1,53 @@
+"""`hmp info`: summarise a project file: video, frames, hands and how well they were detected, edits, fits."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from hmp_engine.cli import CommandError
+from hmp_engine.session import Project, ProjectError, load_project
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `info` sub-command."""
+    parser = subparsers.add_parser("info", help="print a summary of a project file")
+    parser.add_argument("project", type=Path, help="a .hmp project file")
+    parser.set_defaults(func=run)
+
+
+def summary(project: Project) -> list[str]:
+    """The lines `hmp info` prints."""
+    video = project.video
+    width, height = video.size
+    lines = [
+        f"Project:  {project.path}",
+        f"Video:    {video.path}" + ("" if Path(video.path).exists() else "  (not found)"),
+        f"SHA-256:  {video.sha256}",
+        f"Frames:   {video.num_frames} at {video.fps:g} fps ({video.num_frames / video.fps:.2f} s), "
+        f"{width}x{height}",
+    ]
+    tracks = project.detections.tracks if project.detections is not None else []
+    lines.append(f"Hands:    {len(tracks)}" if project.detections is not None else "Hands:    not detected yet")
+    for index, track in enumerate(tracks):
+        confidence = track.confidence[track.detected].mean() if track.detected.any() else 0.0
+        lines.append(
+            f"  track {index}: {track.handedness}, detected in {int(track.detected.sum())}/{track.num_frames} "
+            f"frames ({track.detected_fraction:.1%}), mean confidence {confidence:.2f}, "
+            f"{len(project.edits.get(index, {}))} edits"
+        )
+    lines.append(f"Edits:    {project.num_edits}")
+    lines.append(f"Fits:     {', '.join(sorted(project.fits)) or 'none'}")
+    lines.append(f"Weights:  {', '.join(sorted(project.weights)) or 'none'}")
+    lines.append(f"Saved:    created {project.created}, modified {project.modified}")
+    return lines
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load the project and print its summary."""
+    try:
+        project = load_project(args.project)
+    except ProjectError as error:
+        raise CommandError(str(error)) from error
+    print("\n".join(summary(project)))
+    return 0
