@@ -3,6 +3,10 @@
 Handedness: the legacy graph assumes a mirrored selfie image, so on an ordinary (unmirrored) video it labels
 a person's right hand "Left" (checked on the bundled right-hand sample: all 621 frames say "Left"). We
 report the person's real hand: label "Left" -> side 'right', "Right" -> side 'left'.
+
+In the augmented confidence mode each hand is re-detected (static mode) on ``VIEWS``: square crops of
+CROP_SCALE x its keypoint box, rotated and scaled about its centre, whose keypoints are mapped back to the
+image by the inverse affine transform (see ``confidence.view_agreement``).
 """
 
 from __future__ import annotations
@@ -88,11 +92,11 @@ class HandDetector:
     def _agreement(self, frame: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
         """View-agreement factor (21,) of one hand: re-detect it on rotated/scaled crops, map back, compare."""
         centre = (keypoints.min(axis=0) + keypoints.max(axis=0)) / 2
-        side = CROP_SCALE * max(float(np.ptp(keypoints, axis=0).max()), 1.0)
+        crop_side = CROP_SCALE * max(float(np.ptp(keypoints, axis=0).max()), 1.0)
         size = float(hand_size(keypoints))
         found = []
         for angle, scale in VIEWS:
-            to_crop = cv2.getRotationMatrix2D(tuple(centre), angle, scale * CROP_PIXELS / side)
+            to_crop = cv2.getRotationMatrix2D(tuple(centre), angle, scale * CROP_PIXELS / crop_side)
             to_crop[:, 2] += CROP_PIXELS / 2 - centre
             crop = cv2.warpAffine(frame, to_crop, (CROP_PIXELS, CROP_PIXELS), flags=cv2.INTER_LINEAR)
             back = cv2.invertAffineTransform(to_crop)
