@@ -1,0 +1,139 @@
+"""The key-pose library of the synthetic motion: grasps and gestures in anatomical components, plus real poses.
+
+Hand-authored poses set per finger (MCP, PIP, DIP flexion, MCP abduction and twist) and per thumb (CMC flexion,
+abduction and twist, MCP and IP flexion), in radians, in the frames of `hmp_engine.anatomy`. Real poses lifted
+from the sample video's MediaPipe landmarks (see `tools/calibrate_synthetic.py --write-key-poses`) are stored in
+`resources/key_poses/video_key_poses.npz` and join the library when present.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib.resources import files
+
+import numpy as np
+
+from hmp_engine.anatomy import ABDUCTION, FLEXION, JOINT_LIMITS, TWIST, to_anatomical
+
+LONG_FINGERS = ("index", "middle", "pinky", "ring")
+FINGER_ROWS = {"index": (0, 1, 2), "middle": (3, 4, 5), "pinky": (6, 7, 8), "ring": (9, 10, 11),
+               "thumb": (12, 13, 14)}
+"""Rows of the (15, 3) anatomical pose (MANO pose joints 1..15) belonging to each finger."""
+
+FINGER_ORDER = ("thumb", "index", "middle", "ring", "pinky")
+VIDEO_KEY_POSES = "video_key_poses.npz"
+
+# Long-finger shorthands: (MCP, PIP, DIP flexion).
+STRAIGHT = (0.0, 0.0, 0.0)
+RELAXED = (0.3, 0.45, 0.25)
+HALF = (0.75, 0.9, 0.5)
+CURLED = (1.35, 1.6, 0.9)
+TUCKED = (1.5, 1.75, 1.0)
+# Thumb shorthands: (CMC flexion, CMC abduction, CMC twist, MCP flexion, IP flexion).
+THUMB_FLAT = (0.0, 0.0, 0.0, 0.0, 0.0)
+THUMB_RELAXED = (0.15, 0.2, 0.1, 0.2, 0.2)
+THUMB_OUT = (-0.3, 0.6, -0.1, 0.0, -0.1)
+THUMB_UP = (-0.2, 0.1, -0.2, -0.1, -0.2)
+THUMB_ACROSS = (0.7, 0.2, 0.3, 0.6, 0.7)
+THUMB_OVER_FIST = (0.55, 0.3, 0.35, 0.45, 0.45)
+THUMB_OPPOSED = (0.45, 0.55, 0.55, 0.25, 0.3)
+THUMB_TO_INDEX = (0.35, 0.45, 0.45, 0.35, 0.45)
+THUMB_TO_RING = (0.7, 0.45, 0.7, 0.4, 0.5)
+THUMB_LATERAL = (0.35, 0.05, 0.2, 0.3, 0.2)
+
+
+def pose(thumb: tuple[float, ...] = THUMB_RELAXED, spread: float = 0.0, twist: float = 0.0,
+         **fingers: tuple[float, float, float]) -> np.ndarray:
+    """A (15, 3) anatomical pose: long fingers default to RELAXED, spread fans them, twist rolls them."""
+    components = np.zeros((15, 3))
+    fan = {"index": 1.0, "middle": 0.1, "ring": -0.7, "pinky": -1.3}
+    roll = {"index": -0.5, "middle": 0.0, "ring": 0.6, "pinky": 1.0}
+    for finger in LONG_FINGERS:
+        mcp, pip, dip = FINGER_ROWS[finger]
+        components[[mcp, pip, dip], FLEXION] = fingers.get(finger, RELAXED)
+        components[mcp, ABDUCTION] = spread * fan[finger]
+        components[mcp, TWIST] = twist * roll[finger]
+    cmc, mcp, ip = FINGER_ROWS["thumb"]
+    components[cmc] = (thumb[2], thumb[1], thumb[0])
+    components[mcp, FLEXION], components[ip, FLEXION] = thumb[3], thumb[4]
+    return components
+
+
+def _handmade() -> dict[str, np.ndarray]:
+    """Grasps, pinches and gestures (counting, pointing, signs) authored in anatomical components."""
+    fist = dict(index=CURLED, middle=CURLED, ring=CURLED, pinky=CURLED)
+    return {
+        "flat": pose(THUMB_FLAT, index=STRAIGHT, middle=STRAIGHT, ring=STRAIGHT, pinky=STRAIGHT),
+        "relaxed": pose(),
+        "relaxed_open": pose(THUMB_RELAXED, spread=0.1, index=(0.1, 0.2, 0.1), middle=(0.15, 0.25, 0.1),
+                             ring=(0.2, 0.35, 0.2), pinky=(0.3, 0.45, 0.25)),
+        "spread": pose(THUMB_OUT, spread=0.3, index=STRAIGHT, middle=STRAIGHT, ring=STRAIGHT, pinky=STRAIGHT),
+        "hyperextended": pose(THUMB_OUT, spread=0.2, index=(-0.35, 0.0, -0.15), middle=(-0.35, 0.0, -0.15),
+                              ring=(-0.3, 0.0, -0.15), pinky=(-0.3, 0.0, -0.1)),
+        "fist": pose(THUMB_OVER_FIST, twist=0.15, **fist),
+        "fist_tight": pose(THUMB_ACROSS, twist=0.2, index=TUCKED, middle=TUCKED, ring=TUCKED, pinky=TUCKED),
+        "fist_thumb_in": pose(THUMB_ACROSS, twist=0.1, index=(1.2, 1.5, 0.9), middle=(1.25, 1.55, 0.9),
+                              ring=(1.3, 1.6, 0.9), pinky=(1.35, 1.6, 0.9)),
+        "point": pose(THUMB_OVER_FIST, index=(0.05, 0.05, 0.0), middle=CURLED, ring=CURLED, pinky=CURLED),
+        "count_two": pose(THUMB_OVER_FIST, spread=0.2, index=STRAIGHT, middle=STRAIGHT, ring=CURLED, pinky=CURLED),
+        "count_three": pose(THUMB_TO_RING, spread=0.15, index=STRAIGHT, middle=STRAIGHT, ring=STRAIGHT,
+                            pinky=CURLED),
+        "count_three_thumb": pose(THUMB_OUT, spread=0.2, index=STRAIGHT, middle=STRAIGHT, ring=CURLED,
+                                  pinky=CURLED),
+        "count_four": pose(THUMB_ACROSS, spread=0.15, index=STRAIGHT, middle=STRAIGHT, ring=STRAIGHT,
+                           pinky=STRAIGHT),
+        "count_five": pose(THUMB_OUT, spread=0.25, index=STRAIGHT, middle=STRAIGHT, ring=STRAIGHT, pinky=STRAIGHT),
+        "thumbs_up": pose(THUMB_UP, twist=0.15, **fist),
+        "ok_sign": pose(THUMB_TO_INDEX, spread=0.2, index=(0.65, 0.95, 0.55), middle=(0.15, 0.2, 0.1),
+                        ring=(0.25, 0.3, 0.15), pinky=(0.35, 0.35, 0.2)),
+        "pinch_tip": pose(THUMB_TO_INDEX, index=(0.55, 0.85, 0.45), middle=(0.7, 1.0, 0.6), ring=(0.9, 1.2, 0.7),
+                          pinky=(1.0, 1.3, 0.7)),
+        "pinch_pad": pose(THUMB_TO_INDEX, index=(0.7, 0.6, 0.15), middle=(0.5, 0.6, 0.3), ring=(0.5, 0.6, 0.3),
+                          pinky=(0.5, 0.6, 0.3)),
+        "pinch_middle": pose(THUMB_OPPOSED, index=(0.3, 0.4, 0.2), middle=(0.8, 0.9, 0.5), ring=(0.5, 0.6, 0.3),
+                             pinky=(0.5, 0.6, 0.3)),
+        "pinch_ring": pose(THUMB_TO_RING, index=(0.2, 0.3, 0.2), middle=(0.3, 0.4, 0.2), ring=(0.9, 1.0, 0.5),
+                           pinky=(0.6, 0.7, 0.4), twist=0.2),
+        "tripod": pose(THUMB_OPPOSED, spread=-0.05, index=(0.7, 0.8, 0.4), middle=(0.8, 0.85, 0.45),
+                       ring=(1.0, 1.2, 0.7), pinky=(1.1, 1.3, 0.7)),
+        "key_pinch": pose(THUMB_LATERAL, index=(1.0, 1.3, 0.7), middle=(1.2, 1.5, 0.8), ring=(1.3, 1.5, 0.8),
+                          pinky=(1.35, 1.5, 0.8)),
+        "power_cylinder": pose(THUMB_OPPOSED, twist=0.1, index=(0.85, 1.1, 0.6), middle=(0.9, 1.15, 0.6),
+                               ring=(0.95, 1.2, 0.65), pinky=(1.0, 1.2, 0.65)),
+        "power_sphere": pose(THUMB_OPPOSED, spread=0.2, twist=0.15, index=(0.6, 0.7, 0.4), middle=(0.65, 0.75, 0.4),
+                             ring=(0.7, 0.8, 0.45), pinky=(0.75, 0.85, 0.45)),
+        "precision_disc": pose(THUMB_OPPOSED, spread=0.3, index=(0.45, 0.5, 0.25), middle=(0.45, 0.5, 0.25),
+                               ring=(0.5, 0.55, 0.3), pinky=(0.55, 0.6, 0.3)),
+        "claw": pose(THUMB_OPPOSED, spread=0.2, index=(0.1, 1.3, 0.9), middle=(0.1, 1.35, 0.9),
+                     ring=(0.15, 1.35, 0.9), pinky=(0.2, 1.3, 0.9)),
+        "hook": pose(THUMB_FLAT, index=(0.0, 1.5, 0.9), middle=(0.0, 1.55, 0.9), ring=(0.0, 1.55, 0.9),
+                     pinky=(0.0, 1.5, 0.9)),
+        "flat_bent": pose(THUMB_LATERAL, index=(1.4, 0.0, 0.0), middle=(1.4, 0.0, 0.0), ring=(1.4, 0.05, 0.0),
+                          pinky=(1.4, 0.1, 0.0)),
+        "horns": pose(THUMB_OVER_FIST, spread=0.2, index=STRAIGHT, middle=CURLED, ring=CURLED, pinky=STRAIGHT),
+        "call_me": pose(THUMB_UP, spread=0.2, index=CURLED, middle=CURLED, ring=CURLED, pinky=STRAIGHT),
+        "gun": pose(THUMB_UP, index=STRAIGHT, middle=STRAIGHT, ring=CURLED, pinky=CURLED),
+        "middle_only": pose(THUMB_OVER_FIST, index=CURLED, middle=STRAIGHT, ring=CURLED, pinky=CURLED),
+        "pinky_only": pose(THUMB_OVER_FIST, index=CURLED, middle=CURLED, ring=CURLED, pinky=STRAIGHT),
+        "typing": pose(THUMB_RELAXED, index=(0.5, 0.6, 0.3), middle=(0.55, 0.65, 0.35), ring=(0.55, 0.7, 0.35),
+                       pinky=(0.6, 0.7, 0.35)),
+        "thumb_across_flat": pose(THUMB_ACROSS, index=STRAIGHT, middle=STRAIGHT, ring=STRAIGHT, pinky=STRAIGHT),
+    }
+
+
+def _video_poses() -> dict[str, np.ndarray]:
+    """Real poses lifted from the sample video, when the resource file exists."""
+    path = files("hmp_resources") / "key_poses" / VIDEO_KEY_POSES
+    if not path.is_file():
+        return {}
+    with path.open("rb") as stream, np.load(stream) as data:
+        poses = to_anatomical(data["hand_pose"])
+    return {f"video_{k}": p for k, p in enumerate(poses)}
+
+
+@lru_cache(maxsize=1)
+def key_pose_library() -> tuple[tuple[str, ...], np.ndarray]:
+    """Names and (K, 15, 3) anatomical key poses, clipped to the joint limits."""
+    library = _handmade() | _video_poses()
+    poses = np.clip(np.stack(list(library.values())), JOINT_LIMITS[..., 0], JOINT_LIMITS[..., 1])
+    return tuple(library), poses
