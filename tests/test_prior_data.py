@@ -19,12 +19,14 @@ from hmp_engine.prior.data import DataError, HandSequence, WindowDataset
 from hmp_engine.rotations import mirror_axis_angle
 
 
-def smooth_poses(seed: int, frames: int, step: int = 10, scale: float = 0.35) -> np.ndarray:
-    """(frames, 45) smooth random finger motion: cubic spline through random key poses every `step` frames."""
+def smooth_poses(seed: int, frames: int, step: int = 10, scale: float = 0.35, synergies: int = 4) -> np.ndarray:
+    """(frames, 45) smooth random finger motion: a cubic spline through key poses every `step` frames, drawn
+    from a few fixed random synergies (as real hands move) around a slightly bent hand."""
+    basis = np.random.default_rng(1234).normal(0.0, 1.0, (synergies, 45)) / np.sqrt(synergies)
     rng = np.random.default_rng(seed)
     knots = np.arange(0, frames + 2 * step, step)
-    keys = rng.normal(0.0, scale, (len(knots), 45))
-    keys[:, 2::3] += 0.3  # bend the fingers a little around z, as in a relaxed hand
+    keys = rng.normal(0.0, scale, (len(knots), synergies)) @ basis
+    keys[:, 2::3] += 0.3
     return CubicSpline(knots, keys)(np.arange(frames)).astype(np.float32)
 
 
