@@ -42,6 +42,15 @@ def test_decode_at_given_times_per_window_or_shared(prior: MotionPrior) -> None:
     assert not torch.allclose(per_window[1], frames[1], atol=1e-3)
 
 
+def test_training_pass_decodes_all_frames_or_the_chosen_ones(prior: MotionPrior) -> None:
+    window = 0.3 * torch.randn(2, 32, 45)
+    everything = prior(window)[0]
+    assert everything.shape == (2, 32, 15, 3, 3)
+    chosen = torch.tensor([[0, 5, 31], [2, 3, 4]])
+    some = prior(window, frames=chosen)[0]
+    assert torch.allclose(some, everything[torch.arange(2)[:, None], chosen], atol=1e-5)
+
+
 def test_decode_is_differentiable_with_respect_to_z(prior: MotionPrior) -> None:
     prior.requires_grad_(False)
     z = torch.zeros(1, 16, requires_grad=True)

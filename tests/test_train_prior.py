@@ -21,7 +21,7 @@ from hmp_engine.prior.train import Trainer, TrainSettings, kl_weight, learning_r
 from test_prior_data import smooth_poses
 
 CONFIG = PriorConfig(window_frames=32, latent_dim=16, width=64, layers=3, frequencies=6, encoder_width=32)
-SETTINGS = TrainSettings(steps=50, batch=16, lr=3e-3, lr_warmup=5, kl_warmup=20, validate_every=25,
+SETTINGS = TrainSettings(steps=50, batch=16, decoded_frames=16, lr=3e-3, lr_warmup=5, kl_warmup=20, validate_every=25,
                          checkpoint_every=1000)
 
 

@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--pca", action="store_true", help="arctic poses are PCA coefficients of the MANO file")
     parser.add_argument("--minutes", type=float, default=120.0, help="synthetic corpus size (default 120)")
     parser.add_argument("--steps", type=int, default=DEFAULTS.steps, help=f"total steps (default {DEFAULTS.steps})")
-    parser.add_argument("--batch", type=int, default=DEFAULTS.batch, help=f"windows per step (default {DEFAULTS.batch})")
+    parser.add_argument("--batch", type=int, default=DEFAULTS.batch, help=f"windows per step ({DEFAULTS.batch})")
     parser.add_argument("--lr", type=float, default=DEFAULTS.lr)
     parser.add_argument("--validate-every", type=int, default=DEFAULTS.validate_every, metavar="K")
     parser.add_argument("--checkpoint-every", type=int, default=DEFAULTS.checkpoint_every, metavar="K")
@@ -63,7 +63,7 @@ class ProgressLine:
         eta = (event.total - event.done) / rate if rate > 0 else 0.0
         line = (f"step {event.done}/{event.total} loss {values['loss']:.4f} rot {values['rotation_deg']:.2f} deg "
                 f"joints {values['joints_mm']:.2f} mm kl {values['kl']:.1f} (w {values['kl_weight']:.1e}) "
-                f"lr {values['lr']:.1e} | {rate:.2f} steps/s ETA {eta / 3600:.0f}:{eta % 3600 / 60:02.0f}")
+                f"lr {values['lr']:.1e} | {rate:.2f} steps/s ETA {int(eta // 3600)}:{int(eta % 3600 // 60):02d}")
         if validated:
             line += (f" | val loss {values['val_loss']:.4f} rot {values['val_rotation_deg']:.2f} deg "
                      f"joints {values['val_joints_mm']:.2f} mm")

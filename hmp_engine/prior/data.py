@@ -112,7 +112,8 @@ def load_amass(path: Path, mano_dir: str | os.PathLike | None = None) -> list[Ha
     for side, columns in AMASS_HANDS[data["poses"].shape[1]].items():
         pose = data["poses"][:, columns].astype(np.float64)
         if not flat:
-            pose = pose + _mano_file(mano_dir, side, f"{path} stores hand poses relative to the MANO mean")["hands_mean"]
+            why = f"{path} stores hand poses relative to the MANO mean"
+            pose = pose + _mano_file(mano_dir, side, why)["hands_mean"]
         sequences.append(to_sequence(pose, float(rate), side, str(path)))
     return sequences
 

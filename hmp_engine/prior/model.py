@@ -187,12 +187,16 @@ class MotionPrior(nn.Module):
         matrices = self.decode_matrices(z, times.to(z))
         return matrix_to_axis_angle(matrices).flatten(2)
 
-    def forward(self, window: torch.Tensor, noise: torch.Tensor | None = None
+    def forward(self, window: torch.Tensor, noise: torch.Tensor | None = None, frames: torch.Tensor | None = None
                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Training pass: decoded rotation matrices of z = mu + sigma * noise (mu when noise is None), mu, logvar."""
+        """Training pass: rotations decoded from z = mu + sigma * noise (mu when noise is None), mu, logvar.
+
+        The rotations are (B, T, 15, 3, 3) at every frame, or (B, K, ...) at the frame indices `frames` (B, K).
+        """
         mu, logvar = self.encode(window)
         z = mu if noise is None else mu + (0.5 * logvar).exp() * noise
-        return self.decode_matrices(z, self.times(device=window.device)), mu, logvar
+        times = self.times(device=window.device) if frames is None else frames.to(window.dtype) / self.fps
+        return self.decode_matrices(z, times), mu, logvar
 
 
 def kl_divergence(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:

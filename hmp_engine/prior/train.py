@@ -6,8 +6,10 @@ Loss = rotation_weight * mean geodesic angle of the 15 local rotations (rad)
      + kl_weight(step) * KL(q(z|x) || N(0, I)), the KL weight rising linearly from kl_start at step 0 to kl_end
        at kl_warmup and constant after; the logged weight is the applied one.
 Learning rate: linear warm-up over lr_warmup steps, then cosine decay to lr * lr_final at the last step.
-Every step's batch and noise come from a generator seeded by (seed, step), so a resumed run draws exactly
-the batches the uninterrupted run would have drawn.
+Each step decodes `decoded_frames` random frames of every window (all when 0 or more than the window): the
+decoder treats frames independently, so this is an unbiased estimate of the whole-window loss at a fraction
+of the cost; the encoder always sees the whole window. Every step's batch, frames and noise come from a
+generator seeded by (seed, step), so a resumed run draws exactly what the uninterrupted run would have drawn.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class TrainSettings:
 
     steps: int = 30000
     batch: int = 64
+    decoded_frames: int = 64
     stride: int = 8
     lr: float = 1e-3
     lr_warmup: int = 500
@@ -162,21 +165,27 @@ class Trainer:
             self.optimizer.load_state_dict(resume["training"]["optimizer"])
             self.step, self.history = resume["training"]["step"], list(resume["training"]["history"])
 
-    def _batch(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """The windows and reparameterisation noise of one step, reproducible from (seed, step)."""
-        generator = torch.Generator().manual_seed(self.settings.seed * 1_000_003 + step)
-        indices = torch.randint(len(self.data.train), (self.settings.batch,), generator=generator)
-        noise = torch.randn(self.settings.batch, self.model.latent_dim, generator=generator)
-        return self.data.train.batch(indices).to(self.device), noise.to(self.device)
+    def _batch(self, step: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """Windows, reparameterisation noise and decoded frame indices of one step, reproducible from (seed, step)."""
+        settings, window_frames = self.settings, self.model.window_frames
+        generator = torch.Generator().manual_seed(settings.seed * 1_000_003 + step)
+        indices = torch.randint(len(self.data.train), (settings.batch,), generator=generator)
+        noise = torch.randn(settings.batch, self.model.latent_dim, generator=generator)
+        frames = None
+        if 0 < settings.decoded_frames < window_frames:
+            order = torch.rand(settings.batch, window_frames, generator=generator).argsort(dim=1)
+            frames = order[:, : settings.decoded_frames].sort(dim=1).values.to(self.device)
+        return self.data.train.batch(indices).to(self.device), noise.to(self.device), frames
 
     def train_step(self) -> dict[str, float]:
         """One optimisation step; returns the logged losses (the KL weight logged is the one applied)."""
         settings, step = self.settings, self.step
-        window, noise = self._batch(step)
+        window, noise, frames = self._batch(step)
         for group in self.optimizer.param_groups:
             group["lr"] = learning_rate(settings, step)
-        rotations, mu, logvar = self.model(window, noise)
-        terms = self.loss(rotations, window)
+        rotations, mu, logvar = self.model(window, noise, frames)
+        target = window if frames is None else window.gather(1, frames.unsqueeze(-1).expand(-1, -1, window.shape[2]))
+        terms = self.loss(rotations, target)
         kl, weight = kl_divergence(mu, logvar), kl_weight(settings, step)
         total = settings.rotation_weight * terms["rotation"] + settings.joint_weight * terms["joints"] + weight * kl
         self.optimizer.zero_grad(set_to_none=True)
@@ -235,7 +244,8 @@ class Trainer:
                 self.save()
             rate = (self.step - first_step) / max(time.monotonic() - started, 1e-9)
             if progress is not None:
-                progress(ProgressEvent("train-prior", self.step, settings.steps, values={**logged, "steps_per_s": rate}))
+                values = {**logged, "steps_per_s": rate}
+                progress(ProgressEvent("train-prior", self.step, settings.steps, values=values))
             if cancel is not None and cancel.cancelled and not last:
                 self.save()
                 raise Cancelled(f"stopped at step {self.step}; checkpoint saved to {self.output}")
