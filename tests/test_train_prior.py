@@ -66,6 +66,7 @@ def test_fifty_steps_lower_the_loss_and_the_checkpoint_round_trips(data, tmp_pat
     state = load_checkpoint(tmp_path / "prior.pt")
     assert state["config"] == CONFIG.to_dict() and state["data"]["train_windows"] == len(data.train)
     assert set(state["normalisation"]) == {"sixd_mean", "sixd_std", "delta_std"}
+    assert state["training"]["step"] == 50 and state["training"]["losses"]["kl_weight"] == logged["kl_weight"]
     assert not any(p.requires_grad for p in prior.parameters())
 
 

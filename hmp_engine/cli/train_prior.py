@@ -16,7 +16,7 @@ from hmp_engine.progress import Cancelled, CancelToken, ProgressEvent
 from hmp_engine.prior.checkpoint import CheckpointError, load_checkpoint
 from hmp_engine.prior.data import FORMATS, DataError
 from hmp_engine.prior.model import PriorConfig, parameter_count
-from hmp_engine.prior.train import Trainer, TrainSettings, load_data, select_device
+from hmp_engine.prior.train import Trainer, TrainSettings, load_data, resume_settings, select_device
 
 DEFAULTS = TrainSettings()
 CONFIG = PriorConfig()
@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                                           "files not in the flat-hand-mean convention)")
     parser.add_argument("--pca", action="store_true", help="arctic poses are PCA coefficients of the MANO file")
     parser.add_argument("--minutes", type=float, default=120.0, help="synthetic corpus size (default 120)")
-    parser.add_argument("--steps", type=int, default=DEFAULTS.steps, help=f"total steps (default {DEFAULTS.steps})")
+    parser.add_argument("--steps", type=int, help=f"total steps (default {DEFAULTS.steps}; on resume: the run's)")
     parser.add_argument("--batch", type=int, default=DEFAULTS.batch, help=f"windows per step ({DEFAULTS.batch})")
     parser.add_argument("--lr", type=float, default=DEFAULTS.lr)
     parser.add_argument("--validate-every", type=int, default=DEFAULTS.validate_every, metavar="K")
@@ -40,7 +40,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--latent", type=int, default=CONFIG.latent_dim)
     parser.add_argument("--width", type=int, default=CONFIG.width)
     parser.add_argument("--layers", type=int, default=CONFIG.layers)
-    parser.add_argument("--resume", type=Path, metavar="CKPT", help="continue a run from its checkpoint")
+    parser.add_argument("--resume", type=Path, metavar="CKPT",
+                        help="continue a run from its checkpoint, with its sizes and settings (only --steps may change)")
     parser.add_argument("--device", choices=("cpu", "cuda"), help="default: cuda when present")
     parser.add_argument("--seed", type=int, default=DEFAULTS.seed)
     parser.add_argument("-o", "--output", type=Path, required=True, metavar="CKPT", help="checkpoint to write")
@@ -78,8 +79,9 @@ def run(args: argparse.Namespace) -> int:
         resume = load_checkpoint(args.resume) if args.resume else None
         config = (PriorConfig(**resume["config"]) if resume else
                   PriorConfig(window_frames=args.window, latent_dim=args.latent, width=args.width, layers=args.layers))
-        settings = TrainSettings(steps=args.steps, batch=args.batch, lr=args.lr, validate_every=args.validate_every,
-                                 checkpoint_every=args.checkpoint_every, seed=args.seed)
+        settings = resume_settings(resume, args.steps) if resume else TrainSettings(
+            steps=args.steps or DEFAULTS.steps, batch=args.batch, lr=args.lr, validate_every=args.validate_every,
+            checkpoint_every=args.checkpoint_every, seed=args.seed)
         device = select_device(args.device)
         data = load_data(args.data, args.format, config.window_frames, settings.stride, args.mano_dir,
                          args.minutes, args.pca)

@@ -143,14 +143,16 @@ def load_data(paths: list[str], data_format: str, window_frames: int, stride: in
 
 
 class Trainer:
-    """Owns the model, optimizer and step counter; `run` trains to settings.steps, checkpointing to `output`."""
+    """Owns the model, optimizer and step counter; `run` trains to settings.steps, checkpointing to `output`.
+
+    To resume, pass the checkpoint state as `resume` and its settings (`resume_settings`, optionally with more
+    steps): the model, optimizer, step and history continue from it.
+    """
 
     def __init__(self, data: TrainData, output: Path, config: PriorConfig, settings: TrainSettings,
                  device: str | torch.device = "cpu", resume: dict | None = None) -> None:
         self.data, self.output, self.device = data, Path(output), torch.device(device)
         if resume is not None:
-            saved = TrainSettings(**resume["training"]["settings"])
-            settings = replace(saved, steps=settings.steps) if settings.steps != saved.steps else saved
             self.model = build_prior(resume)
         else:
             torch.manual_seed(settings.seed)
@@ -160,10 +162,11 @@ class Trainer:
         self.model.to(self.device)
         self.loss = PriorLoss(load_hand_model("open", "right"), settings.tip_weight).to(self.device)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=settings.lr)
-        self.step, self.history = 0, []
+        self.step, self.history, self.last = 0, [], {}
         if resume is not None:
             self.optimizer.load_state_dict(resume["training"]["optimizer"])
             self.step, self.history = resume["training"]["step"], list(resume["training"]["history"])
+            self.last = dict(resume["training"]["losses"])
 
     def _batch(self, step: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         """Windows, reparameterisation noise and decoded frame indices of one step, reproducible from (seed, step)."""
@@ -217,8 +220,8 @@ class Trainer:
 
     def state(self) -> dict:
         """The checkpoint state of the current step."""
-        training = {"step": self.step, "settings": asdict(self.settings), "history": self.history,
-                    "optimizer": self.optimizer.state_dict()}
+        training = {"step": self.step, "settings": asdict(self.settings), "losses": self.last,
+                    "history": self.history, "optimizer": self.optimizer.state_dict()}
         return prior_state(self.model, self.data.description, training)
 
     def save(self) -> None:
@@ -233,9 +236,9 @@ class Trainer:
         """
         settings = self.settings
         self.model.train()
-        started, first_step, logged = time.monotonic(), self.step, {}
+        started, first_step = time.monotonic(), self.step
         while self.step < settings.steps:
-            logged = self.train_step()
+            self.last = logged = self.train_step()
             last = self.step == settings.steps
             if len(self.data.validation) and (self.step % settings.validate_every == 0 or last):
                 logged.update(self.validate())
@@ -249,7 +252,13 @@ class Trainer:
             if cancel is not None and cancel.cancelled and not last:
                 self.save()
                 raise Cancelled(f"stopped at step {self.step}; checkpoint saved to {self.output}")
-        return logged
+        return self.last
+
+
+def resume_settings(state: dict, steps: int | None = None) -> TrainSettings:
+    """The settings a checkpoint was trained with, with a new total step count if given."""
+    settings = TrainSettings(**state["training"]["settings"])
+    return settings if steps is None else replace(settings, steps=steps)
 
 
 def select_device(name: str | None = None) -> torch.device:
@@ -258,5 +267,6 @@ def select_device(name: str | None = None) -> torch.device:
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError("CUDA was requested but torch sees no CUDA device")
     if device.type == "cpu":
-        torch.set_num_threads(os.cpu_count() or 1)
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        torch.set_num_threads(cores or 1)
     return device
