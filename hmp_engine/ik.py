@@ -76,6 +76,20 @@ def bone_lengths(joints: torch.Tensor) -> torch.Tensor:
     return (joints[..., list(children), :] - joints[..., list(parents), :]).norm(dim=-1)
 
 
+def components_to_pose(components: torch.Tensor) -> torch.Tensor:
+    """(T, 15, 3) anatomical components to (T, 45) axis-angle (torch twin of `anatomy.from_anatomical`)."""
+    frames = components.new_tensor(JOINT_FRAMES)
+    return torch.einsum("jic,tjc->tji", frames, components).reshape(len(components), 45)
+
+
+def pose_prior(components: torch.Tensor) -> torch.Tensor:
+    """(T,) cost of (T, 15, 3) anatomical components (in mm^2 of joint error): twist, hinge bending, limits."""
+    limits = components.new_tensor(JOINT_LIMITS)
+    excess = torch.relu(limits[..., 0] - components) + torch.relu(components - limits[..., 1])
+    cost = components.new_tensor(_component_weights())
+    return (cost * components.square()).sum((1, 2)) + LIMIT_WEIGHT * excess.square().sum((1, 2))
+
+
 def shape_from_bones(model: HandModel, joints: torch.Tensor, weights: torch.Tensor,
               bone_weights: dict[tuple[int, int], float] | None = None) -> torch.Tensor:
     """(10,) betas whose rest bone lengths match the median bone lengths of (T, 21, 3) joints (in metres)."""
@@ -168,31 +182,23 @@ def _fit(model: HandModel, joints: np.ndarray | torch.Tensor, weights: np.ndarra
         transl = (offset + (rotation @ root) - root) / TRANSL_UNIT
         orient = matrix_to_axis_angle(rotation).clone()
         components = _initial_components(rest, target)
-    frames_t = torch.as_tensor(JOINT_FRAMES, dtype=dtype, device=device)
-    limits = torch.as_tensor(JOINT_LIMITS, dtype=dtype, device=device)
-    cost = torch.as_tensor(_component_weights(), dtype=dtype, device=device)
     weight_sum = weight.sum(1).clamp_min(1e-9)
     for tensor in (orient, components, transl):
         tensor.requires_grad_(True)
     optimiser = torch.optim.LBFGS([orient, components, transl], max_iter=iterations, tolerance_grad=1e-9,
                                   tolerance_change=1e-12, history_size=20, line_search_fn="strong_wolfe")
 
-    def pose_of(values: torch.Tensor) -> torch.Tensor:
-        return torch.einsum("jic,tjc->tji", frames_t, values).reshape(frames, 45)
-
     def closure() -> torch.Tensor:
         optimiser.zero_grad()
-        fitted = model.joints(orient, pose_of(components), shape, transl * TRANSL_UNIT)
+        fitted = model.joints(orient, components_to_pose(components), shape, transl * TRANSL_UNIT)
         data = (weight * ((fitted - target) * 1000.0).square().sum(-1)).sum(1) / weight_sum
-        excess = torch.relu(limits[..., 0] - components) + torch.relu(components - limits[..., 1])
-        prior = (cost * components.square()).sum((1, 2)) + LIMIT_WEIGHT * excess.square().sum((1, 2))
-        loss = (data + prior).sum()
+        loss = (data + pose_prior(components)).sum()
         loss.backward()
         return loss
 
     optimiser.step(closure)
     with torch.no_grad():
-        hand_pose = pose_of(components)
+        hand_pose = components_to_pose(components)
         transl = transl * TRANSL_UNIT
         fitted = model.joints(orient, hand_pose, shape, transl)
         residual = (weight * (fitted - target).norm(dim=-1)).sum(1) / weight_sum * 1000.0
