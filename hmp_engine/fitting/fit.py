@@ -1,0 +1,136 @@
+"""The HMP fit of one or two hands: stage 1 (orientation, translation, shape), stage 2 (+ finger motion), and the
+optional stage 3 (+ per-frame residual finger poses), for the prior or one of the baselines.
+
+Each hand's finger motion starts from its initialisation: HMP and PCA encode it per window (z = encoder mean),
+no-prior and GMM start from the per-frame IK poses. Stage 1 holds the finger motion at its starting value, as
+the paper does. Deterministic for ``settings.seed``; the inputs are never modified (the models and prior are
+moved to the device and the prior frozen); a cancelled fit raises Cancelled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from hmp_engine.camera import Camera
+from hmp_engine.fitting.baselines import gaussian_mixture, pca_codec
+from hmp_engine.fitting.pose_models import FramePose, PriorCodec, ResidualPose, WindowCodec, WindowedPose
+from hmp_engine.fitting.presets import FitSettings
+from hmp_engine.fitting.problem import HandProblem, frame_intervals
+from hmp_engine.fitting.stages import StageReport, run_stage
+from hmp_engine.fitting.windows import layout_windows
+from hmp_engine.hand_model import HandModel
+from hmp_engine.init import HandInit, posed_joints_numpy
+from hmp_engine.progress import CancelToken, ProgressCallback
+from hmp_engine.rotations import matrix_to_axis_angle
+
+
+@dataclass
+class HandResult:
+    """A fitted hand: MANO parameters over T frames, its joints, and the joints of its initialisation.
+
+    valid (T,): frames from the first to the last with keypoints (the ends beyond are held, not estimated).
+    """
+
+    side: str
+    global_orient: np.ndarray
+    hand_pose: np.ndarray
+    betas: np.ndarray
+    transl: np.ndarray
+    valid: np.ndarray
+    joints: np.ndarray
+    init_joints: np.ndarray
+
+
+@dataclass
+class FitResult:
+    """The fitted hands by side, with what each stage did."""
+
+    hands: dict[str, HandResult]
+    stages: list[StageReport] = field(default_factory=list)
+
+
+def default_prior_path() -> Path:
+    """The bundled motion prior checkpoint."""
+    return Path(str(resources.files("hmp_resources") / "priors" / "default.pt"))
+
+
+def resolve_device(name: str | torch.device | None = None) -> torch.device:
+    """CUDA when present and not asked otherwise, else the CPU; ValueError if CUDA is asked for but absent."""
+    if name is None or str(name) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(name)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("CUDA was asked for but no CUDA device is available")
+    return device
+
+
+def _codec(settings: FitSettings, prior: nn.Module | None) -> WindowCodec | None:
+    """The window prior of a windowed method (hmp, pca), else None."""
+    if settings.method in ("no-prior", "gmm"):
+        return None
+    if prior is None:
+        raise ValueError(f"method {settings.method!r} needs a motion prior checkpoint")
+    return PriorCodec(prior) if settings.method == "hmp" else pca_codec(prior)
+
+
+def _pose_model(init: HandInit, settings: FitSettings, codec: WindowCodec | None, prior: nn.Module | None,
+                dt: torch.Tensor, device: torch.device) -> nn.Module:
+    """The starting finger-pose model of one hand for the settings' method."""
+    left = init.side == "left"
+    if codec is not None:
+        span = (codec.window_frames - 1) / codec.fps
+        layout = layout_windows(init.times, span, settings.min_overlap)
+        return WindowedPose(codec, layout, init.times, init.hand_pose, left, device)
+    if settings.method == "gmm":
+        if prior is None:
+            raise ValueError("method 'gmm' needs a motion prior checkpoint (its samples train the GMM)")
+        return FramePose(init.hand_pose, dt, left, gaussian_mixture(prior))
+    return FramePose(init.hand_pose, dt, left)
+
+
+def fit_hands(inits: dict[str, HandInit], models: dict[str, HandModel], camera: Camera, settings: FitSettings,
+              prior: nn.Module | None = None, device: str | torch.device | None = None,
+              progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> FitResult:
+    """Fit every initialised hand (by side, each with its side's model) under one camera."""
+    torch.manual_seed(settings.seed)
+    device = resolve_device(device)
+    prior = prior.to(device) if prior is not None else None
+    codec = _codec(settings, prior)
+    problems = []
+    for side, init in inits.items():
+        dt = torch.as_tensor(frame_intervals(init.times), dtype=torch.float32, device=device)
+        pose_model = _pose_model(init, settings, codec, prior, dt, device)
+        problems.append(HandProblem(init, models[side], camera, pose_model, device))
+    reports = [run_stage(1, problems, settings, False, progress, cancel),
+               run_stage(2, problems, settings, True, progress, cancel)]
+    if settings.stages[2].iterations > 0 and codec is not None:
+        for problem in problems:
+            problem.pose_model = ResidualPose(problem.pose_model, problem.dt)
+        reports.append(run_stage(3, problems, settings, True, progress, cancel))
+    hands = {problem.side: _result(problem, init) for problem, init in zip(problems, inits.values())}
+    return FitResult(hands, reports)
+
+
+def _result(problem: HandProblem, init: HandInit) -> HandResult:
+    """The fitted arrays of one hand, checked finite."""
+    with torch.no_grad():
+        pose, _ = problem.pose_model()
+        rotation = problem.rotation()
+        joints = problem.joints(pose, rotation)
+        arrays = {"global_orient": matrix_to_axis_angle(rotation), "hand_pose": pose, "betas": problem.betas,
+                  "transl": problem.transl, "joints": joints}
+        arrays = {name: value.double().cpu().numpy() for name, value in arrays.items()}
+    bad = [name for name, value in arrays.items() if not np.isfinite(value).all()]
+    if bad:
+        raise FloatingPointError(f"the {init.side} hand's fit produced non-finite {', '.join(bad)}")
+    observed = np.flatnonzero(init.confidence.sum(axis=1) > 0)
+    valid = np.zeros(init.num_frames, dtype=bool)
+    valid[observed[0]:observed[-1] + 1] = True
+    init_joints = posed_joints_numpy(problem.model, init.global_orient, init.hand_pose, init.betas) + init.transl[:, None]
+    return HandResult(side=init.side, valid=valid, init_joints=init_joints, **arrays)

@@ -1,0 +1,122 @@
+"""Fit settings: method, stages (iterations, learning rate, loss weights) and the named presets.
+
+Weight names: ``2d`` reprojection, ``orient`` / ``transl`` data terms, ``orient_smooth`` / ``transl_smooth``
+velocity terms, ``betas`` shape prior, ``prior`` the pose prior of the method (HMP: latent NLL; PCA: coefficient
+NLL; GMM: per-frame pose NLL), ``tie`` agreement of overlapping windows, ``accel`` finger pose acceleration
+(rad/s^2), ``residual`` size of the stage-3 per-frame corrections. A weight left out is 0.
+
+"lab" is the paper's Table 2 (DESIGN.md section 2); the table gives no translation smoothness in stage 2, where the
+public lab configuration uses 3, so we do too. "wild" follows the public in-the-wild configuration (no
+orientation data term in stage 1, stronger translation terms, latent weight 200). Settings round-trip through
+plain JSON dicts so a project stores the exact weights a fit used (``Project.weights``).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+METHODS: tuple[str, ...] = ("hmp", "no-prior", "gmm", "pca")
+"""hmp: the motion prior's latent per window; no-prior: per-frame finger poses with an acceleration penalty;
+gmm: per-frame poses under a Gaussian-mixture pose prior; pca: a linear (PCA) prior over windows."""
+
+WEIGHT_NAMES: tuple[str, ...] = ("2d", "orient", "transl", "orient_smooth", "transl_smooth", "betas", "prior",
+                                 "tie", "accel", "residual")
+
+
+@dataclass
+class StageSettings:
+    """One optimisation stage: Adam iterations, learning rate and loss weights."""
+
+    iterations: int
+    lr: float
+    weights: dict[str, float] = field(default_factory=dict)
+
+    def weight(self, name: str) -> float:
+        """The weight of a term (0 when not given)."""
+        return float(self.weights.get(name, 0.0))
+
+
+@dataclass
+class FitSettings:
+    """Everything a fit depends on besides its inputs; ``stages`` are stage 1, 2 and 3 (3 runs when it has
+    iterations: per-frame residual finger poses around the decoded motion)."""
+
+    preset: str
+    method: str
+    stages: list[StageSettings]
+    seed: int = 0
+    lr_decay_every: int = 200
+    lr_decay: float = 0.7
+    grad_clip: float = 5.0
+    min_overlap: float = 0.25
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}, not {self.method!r}")
+        if len(self.stages) != 3:
+            raise ValueError(f"a fit has 3 stages (stage 3 may have 0 iterations), got {len(self.stages)}")
+        for stage in self.stages:
+            unknown = set(stage.weights) - set(WEIGHT_NAMES)
+            if unknown:
+                raise ValueError(f"unknown loss weight(s) {sorted(unknown)}; known: {WEIGHT_NAMES}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable copy (for Project.weights)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FitSettings:
+        """Settings from `to_dict` output (ValueError / KeyError / TypeError when malformed)."""
+        data = copy.deepcopy(data)
+        stages = [StageSettings(int(s["iterations"]), float(s["lr"]), {k: float(v) for k, v in s["weights"].items()})
+                  for s in data.pop("stages")]
+        return cls(stages=stages, **data)
+
+    def with_iterations(self, *iterations: int) -> FitSettings:
+        """A copy with the stages' iteration counts replaced (as many as given, from stage 1)."""
+        changed = copy.deepcopy(self)
+        for stage, count in zip(changed.stages, iterations):
+            stage.iterations = int(count)
+        return changed
+
+
+_BASELINE_STAGE2 = {
+    "no-prior": {"prior": 0.0, "accel": 1e-3},
+    "gmm": {"prior": 0.01, "accel": 0.0},
+    "pca": {"prior": 1.0, "tie": 100.0},
+}
+"""Stage-2 weights replacing the latent prior's for the baselines (the rest of the preset stays)."""
+
+_PRESETS: dict[str, list[StageSettings]] = {
+    "lab": [
+        StageSettings(400, 0.05, {"orient": 3, "transl": 1, "orient_smooth": 1, "transl_smooth": 5, "betas": 3,
+                                  "2d": 0.05}),
+        StageSettings(400, 0.05, {"orient": 2, "transl": 1, "orient_smooth": 1, "transl_smooth": 3, "betas": 10,
+                                  "2d": 0.05, "prior": 300, "tie": 100}),
+        StageSettings(0, 0.01, {"orient": 2, "transl": 1, "orient_smooth": 1, "transl_smooth": 3, "betas": 10,
+                                "2d": 0.05, "prior": 300, "tie": 100, "accel": 1e-3, "residual": 10}),
+    ],
+    "wild": [
+        StageSettings(400, 0.05, {"orient_smooth": 1, "transl": 10, "transl_smooth": 10, "betas": 10, "2d": 0.05}),
+        StageSettings(400, 0.05, {"orient_smooth": 1, "transl": 10, "transl_smooth": 10, "betas": 10, "2d": 0.05,
+                                  "prior": 200, "tie": 100}),
+        StageSettings(0, 0.01, {"orient_smooth": 1, "transl": 10, "transl_smooth": 10, "betas": 10, "2d": 0.05,
+                                "prior": 200, "tie": 100, "accel": 1e-3, "residual": 10}),
+    ],
+}
+PRESETS: tuple[str, ...] = tuple(_PRESETS)
+DEFAULT_PRESET = "wild"
+"""Videos users bring are in the wild; "lab" reproduces the paper's lab setting."""
+
+
+def preset(name: str = DEFAULT_PRESET, method: str = "hmp") -> FitSettings:
+    """A fresh, editable copy of a named preset for a method."""
+    if name not in _PRESETS:
+        raise ValueError(f"unknown preset {name!r}; choose one of {PRESETS}")
+    stages = copy.deepcopy(_PRESETS[name])
+    if method in _BASELINE_STAGE2:
+        stages[1].weights.update(_BASELINE_STAGE2[method])
+        stages[2].iterations = 0
+    return FitSettings(preset=name, method=method, stages=stages)
