@@ -1,0 +1,130 @@
+"""`hmp fit`: the HMP fit of every hand in a project (or a video, detected first), stored in the project.
+
+Settings: the project's stored weights when it has them and neither --preset nor --method is given, else the
+named preset (default "wild") for the method; --iterations then overrides the stages' iteration counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import torch
+
+from hmp_engine.camera import Camera
+from hmp_engine.cli import CommandError
+from hmp_engine.cli.detect import default_output
+from hmp_engine.detection import detect_video
+from hmp_engine.fitting import (DEFAULT_PRESET, METHODS, PRESETS, FitSettings, ProjectFit, default_prior_path,
+                                fit_project, hand_tracks, preset, resolve_device, to_motion)
+from hmp_engine.hand_model import HandModelFileError, load_hand_model, resolve_model_source
+from hmp_engine.motion_file import MotionFileError, write_motion
+from hmp_engine.prior.checkpoint import CheckpointError, load_prior
+from hmp_engine.prior.model import MotionPrior
+from hmp_engine.progress import ProgressEvent, TerminalProgress
+from hmp_engine.session import Project, ProjectError, VideoRef, load_project
+from hmp_engine.video import VideoError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `fit` sub-command."""
+    parser = subparsers.add_parser("fit", help="fit 3D hand motion to a project's (or a video's) keypoints")
+    parser.add_argument("input", type=Path, metavar="VIDEO|PROJECT", help="a .hmp project, or a video to detect first")
+    parser.add_argument("-o", "--output", type=Path, metavar="PROJECT",
+                        help="project to write (default: the input project, or VIDEO stem + .hmp)")
+    parser.add_argument("--preset", choices=PRESETS, help=f"loss weights (default: the project's, else {DEFAULT_PRESET})")
+    parser.add_argument("--method", choices=METHODS, help="hmp (default) or a baseline of the paper's ablation")
+    parser.add_argument("--prior", type=Path, metavar="CKPT", help="motion prior checkpoint (default: bundled)")
+    parser.add_argument("--hand-model", metavar="open|DIR", help="hand model: open (bundled) or a MANO folder")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="default: cuda if present")
+    parser.add_argument("--iterations", type=int, nargs="+", metavar="N", help="iterations of stage 1, 2 [, 3]")
+    parser.add_argument("--focal", type=float, metavar="PX", help="focal length in pixels (default: 0.75 x long side)")
+    parser.add_argument("--seed", type=int, help="random seed (default: the settings')")
+    parser.add_argument("--save-motion", type=Path, metavar="NPZ", help="also write the motion .npz")
+    parser.add_argument("--force", action="store_true", help="replace an existing project when fitting a video")
+    parser.set_defaults(func=run)
+
+
+def _project(args: argparse.Namespace) -> tuple[Project, Path]:
+    """The project to fit and where to write it: loaded, or detected from a video."""
+    if args.input.suffix == ".hmp":
+        return load_project(args.input), args.output or args.input
+    output = args.output or default_output(args.input)
+    if output.exists() and not args.force:
+        raise CommandError(f"'{output}' already exists; fit it directly, use --force to replace it, or -o")
+    result = detect_video(args.input, progress=TerminalProgress(sys.stderr))
+    if not result.tracks:
+        raise CommandError(f"no hand found in any of the {result.num_frames} frames of '{args.input}'")
+    return Project(VideoRef.from_file(args.input), result), output
+
+
+def _load_prior(path: Path | None, device: torch.device) -> MotionPrior:
+    """The prior checkpoint (default: bundled) on the device; CommandError when it cannot be read."""
+    try:
+        return load_prior(path or default_prior_path(), device)
+    except CheckpointError as error:
+        raise CommandError(f"{error} (give a checkpoint with --prior, or use --method no-prior)") from error
+
+
+def _settings(args: argparse.Namespace, project: Project) -> FitSettings:
+    """The settings of this run (see the module docstring)."""
+    if project.weights and args.preset is None and args.method is None:
+        settings = FitSettings.from_dict(project.weights)
+    else:
+        settings = preset(args.preset or DEFAULT_PRESET, args.method or "hmp")
+    if args.iterations:
+        if len(args.iterations) > 3 or min(args.iterations) < 0:
+            raise CommandError("--iterations takes 1 to 3 counts >= 0 (stage 1, 2, 3)")
+        settings = settings.with_iterations(*args.iterations)
+    if args.seed is not None:
+        settings.seed = args.seed
+    return settings
+
+
+class StageProgress:
+    """A terminal progress bar per fit stage, so each stage's rate and ETA count from its own start."""
+
+    def __init__(self) -> None:
+        self._stage, self._bar = "", TerminalProgress(sys.stderr, "it")
+
+    def __call__(self, event: ProgressEvent) -> None:
+        if event.stage != self._stage:
+            self._stage, self._bar = event.stage, TerminalProgress(sys.stderr, "it")
+        self._bar(event)
+
+
+def _report(fit: ProjectFit) -> list[str]:
+    """One line per hand: median reprojection error and mean joint acceleration, initialisation -> fit."""
+    lines = []
+    for side, hand_fit in fit.fits.items():
+        init, after = hand_fit.metadata["init"], hand_fit.metadata["fit"]
+        lines.append(
+            f"{side}: median reprojection error {after['reprojection_median_px']:.1f} px "
+            f"(init {init['reprojection_median_px']:.1f}); mean joint acceleration "
+            f"{init['acceleration_mm_per_frame2']:.2f} -> {after['acceleration_mm_per_frame2']:.2f} mm/frame^2 "
+            f"({init['acceleration_m_per_s2']:.2f} -> {after['acceleration_m_per_s2']:.2f} m/s^2)")
+    return lines
+
+
+def run(args: argparse.Namespace) -> int:
+    """Detect if needed, initialise, fit, store the fits and settings, write the project (and motion)."""
+    try:
+        device = resolve_device(args.device)
+        project, output = _project(args)
+        settings = _settings(args, project)
+        source = resolve_model_source(args.hand_model)
+        models = {side: load_hand_model(source, side) for side in {"right", *hand_tracks(project)}}
+        prior = _load_prior(args.prior, device) if settings.method != "no-prior" else None
+        camera = None if args.focal is None else Camera.from_focal(args.focal, project.detections.image_size)
+        fit = fit_project(project, models, settings, prior, camera, device, StageProgress())
+        project.fits.update(fit.fits)
+        project.weights = settings.to_dict()
+        project.save(output)
+        if args.save_motion:
+            write_motion(args.save_motion, to_motion(fit, project.detections.fps, next(iter(models.values())).name))
+    except (VideoError, ProjectError, HandModelFileError, MotionFileError, ValueError) as error:
+        raise CommandError(str(error)) from error
+    print("\n".join(_report(fit)))
+    print(f"wrote {output}" + (f" and {args.save_motion}" if args.save_motion else ""))
+    return 0
