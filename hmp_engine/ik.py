@@ -33,6 +33,8 @@ MEDIAPIPE_JOINT_WEIGHTS = {13: 0.3}
 SHAPE_PRIOR = 0.3  # mm^2 per unit^2 of betas: keeps the shape plausible where bone lengths disagree with MANO's
 LIMIT_WEIGHT = 1000.0  # per rad^2 outside the joint limits
 POSE_WEIGHT = 0.05  # per rad^2 of every component: keeps unobservable components near zero
+DIP_COUPLING = 2.0  # per rad^2 that a long finger's DIP flexion strays from 2/3 of its PIP flexion
+_PIP_ROWS, _DIP_ROWS = [1, 4, 7, 10], [2, 5, 8, 11]
 TRANSL_UNIT = 0.05  # metres per optimised translation unit: a unit moves joints about as much as a radian does
 
 
@@ -83,11 +85,15 @@ def components_to_pose(components: torch.Tensor) -> torch.Tensor:
 
 
 def pose_prior(components: torch.Tensor) -> torch.Tensor:
-    """(T,) cost of (T, 15, 3) anatomical components (in mm^2 of joint error): twist, hinge bending, limits."""
+    """(T,) cost of (T, 15, 3) anatomical components (in mm^2 of joint error): twist, hinge bending, limits, and
+    DIP flexion decoupled from PIP flexion (the tendons couple them; it decides where markers cannot)."""
     limits = components.new_tensor(JOINT_LIMITS)
     excess = torch.relu(limits[..., 0] - components) + torch.relu(components - limits[..., 1])
     cost = components.new_tensor(_component_weights())
-    return (cost * components.square()).sum((1, 2)) + LIMIT_WEIGHT * excess.square().sum((1, 2))
+    flexion = components[..., FLEXION]
+    decoupled = flexion[:, _DIP_ROWS] - flexion[:, _PIP_ROWS] * (2.0 / 3.0)
+    return ((cost * components.square()).sum((1, 2)) + LIMIT_WEIGHT * excess.square().sum((1, 2))
+            + DIP_COUPLING * decoupled.square().sum(1))
 
 
 def shape_from_bones(model: HandModel, joints: torch.Tensor, weights: torch.Tensor,

@@ -37,21 +37,36 @@ class MotionStyle:
     whole_hand_probability: float = 0.45
     few_fingers_probability: float = 0.35
     partial_move_probability: float = 0.3
+    finger_mix_probability: float = 0.3
     finger_lag_s: float = 0.04
     finger_duration_jitter: float = 0.15
-    target_noise: tuple[float, float, float] = (0.05, 0.06, 0.09)  # twist, abduction, flexion
+    target_noise: tuple[float, float, float] = (0.08, 0.06, 0.09)  # twist, abduction, flexion
     adjustment_noise: tuple[float, float, float] = (0.05, 0.06, 0.15)
     enslaving: float = 0.15
     dip_ratio: tuple[float, float] = (0.5, 0.8)
     dip_noise: float = 0.08
-    drift: tuple[float, float, float] = (0.015, 0.02, 0.04)
+    drift: tuple[float, float, float] = (0.02, 0.03, 0.05)
     drift_hz: float = 1.5
-    tremor: float = 0.002
+    tremor: float = 0.0014
     tremor_band_hz: tuple[float, float] = (8.0, 12.0)
 
 
+    hinge_sideways: float = 0.3  # PIP, DIP and IP twist and bend sideways this much less than they flex
+    thumb_noise: float = 1.6  # the thumb's targets and drift vary this much more than the fingers'
+
+
 STYLE = MotionStyle()
+_FINGER_OF_ROW = np.array([FINGER_ORDER.index(name) for name in FINGER_ROWS for _ in FINGER_ROWS[name]])
+_HINGE_ROWS = [row for row in range(15) if row % 3 != 0]
 _LONG_FINGER_ROWS = np.array([FINGER_ROWS[name] for name in ("index", "middle", "ring", "pinky")])
+
+
+def _noise_scale(sigma: tuple[float, float, float], style: MotionStyle) -> np.ndarray:
+    """(15, 3) standard deviations per joint component; hinge joints move little off their flexion axis."""
+    scale = np.tile(np.asarray(sigma, dtype=float), (15, 1))
+    scale[_HINGE_ROWS, :2] *= style.hinge_sideways
+    scale[list(FINGER_ROWS["thumb"])] *= style.thumb_noise
+    return scale
 
 
 def _minimum_jerk(phase: np.ndarray) -> np.ndarray:
@@ -85,7 +100,9 @@ def _next_target(current: np.ndarray, rng: np.random.Generator, style: MotionSty
     choice = rng.random()
     if choice < style.whole_hand_probability:
         picks = rng.choice(len(library), size=rng.integers(1, 4), replace=False)
-        blend = np.einsum("k,kjc->jc", rng.dirichlet(np.full(len(picks), 0.6)), library[picks])
+        mixes = 5 if rng.random() < style.finger_mix_probability else 1  # each finger its own blend, or one
+        weights = rng.dirichlet(np.full(len(picks), 0.6), size=mixes)[_FINGER_OF_ROW % mixes]  # (15, K)
+        blend = np.einsum("jk,kjc->jc", weights, library[picks])
         amount = rng.uniform(0.4, 1.0) if rng.random() < style.partial_move_probability else 1.0
         target = current + amount * (blend - current)
     elif choice < style.whole_hand_probability + style.few_fingers_probability:
@@ -96,15 +113,15 @@ def _next_target(current: np.ndarray, rng: np.random.Generator, style: MotionSty
             rows = list(FINGER_ROWS[finger])
             target[rows] = source[rows]
     else:
-        target = current + rng.normal(0.0, style.adjustment_noise, size=current.shape)
-    target = target + rng.normal(0.0, style.target_noise, size=current.shape)
+        target = current + rng.normal(0.0, _noise_scale(style.adjustment_noise, style))
+    target = target + rng.normal(0.0, _noise_scale(style.target_noise, style))
     return _clip(_couple(target, current, rng, style))
 
 
 def _plan(duration_s: float, rng: np.random.Generator, style: MotionStyle):
     """Targets (K+1, 15, 3) and movement start times and durations (K,) covering the sequence."""
     _, library = key_pose_library()
-    targets = [_clip(library[rng.integers(len(library))] + rng.normal(0.0, style.target_noise, size=(15, 3)))]
+    targets = [_clip(library[rng.integers(len(library))] + rng.normal(0.0, _noise_scale(style.target_noise, style)))]
     starts, durations = [], []
     clock = -rng.uniform(0.0, 1.0)
     while clock < duration_s:
@@ -158,7 +175,7 @@ def synthesize_sequence(seed: int, duration_s: float, fps: float = 30.0) -> np.n
     count = max(1, int(round(duration_s * fps)))
     times = np.arange(count) / fps
     motion = _movements(times, rng, style)
-    motion += _filtered_noise(count, fps, style.drift_hz, np.array(style.drift), rng)
+    motion += _filtered_noise(count, fps, style.drift_hz, _noise_scale(style.drift, style), rng)
     motion += _filtered_noise(count, fps, style.tremor_band_hz, np.full(3, style.tremor), rng)
     return from_anatomical(_clip(motion)).astype(np.float32)
 
