@@ -79,7 +79,8 @@ def speed_table(stats: dict[str, MotionStats]) -> str:
     """Markdown: median and 90th percentile fingertip speed and acceleration per source."""
     lines = ["| motion | speed median | speed p90 | acceleration median | acceleration p90 |",
              "|---|---|---|---|---|",
-             f"| real hand mocap of issue 4 (target) | {REFERENCE['speed']:.2f} | | {REFERENCE['acceleration']:.2f} | |"]
+             f"| real hand mocap of issue 4 (target) | {REFERENCE['speed']:.2f} | "
+             f"| {REFERENCE['acceleration']:.2f} | |"]
     for name, stat in stats.items():
         values = [stat.percentile(kind, q) for kind in ("speed", "acceleration") for q in (50, 90)]
         lines.append(f"| {name} | " + " | ".join(f"{value:.2f}" for value in values) + " |")
@@ -103,7 +104,8 @@ def range_table(real: MotionStats, synthetic: MotionStats) -> str:
 def coverage_table(model: HandModel, real: dict[str, np.ndarray], synthetic: list[np.ndarray]) -> str:
     """Markdown: mean joint error (mm) from each real pose to its nearest synthetic pose, per finger and hand."""
     generated = hand_joints_mm(model, np.concatenate(synthetic)[::2])
-    lines = ["| real motion | frames | thumb | index | middle | ring | pinky | whole hand |", "|---|---|---|---|---|---|---|---|"]
+    lines = ["| real motion | frames | thumb | index | middle | ring | pinky | whole hand |",
+             "|---|---|---|---|---|---|---|---|"]
     for name, pose in real.items():
         coverage = finger_coverage_mm(hand_joints_mm(model, pose), generated)
         values = [coverage[key] for key in ("thumb", "index", "middle", "ring", "pinky", "hand")]
@@ -133,7 +135,8 @@ def main() -> None:
     pooled = motion_stats(model, list(real.values()))
     coverage_sources = {**real, "video, held-out last 40 %": real["video"][held_out:]}
     tables = "\n\n".join([
-        "### Fingertip speed (mm/frame) and acceleration (mm/frame²) at 30 fps, wrist-relative\n\n" + speed_table(stats),
+        "### Fingertip speed (mm/frame) and acceleration (mm/frame²) at 30 fps, wrist-relative\n\n"
+        + speed_table(stats),
         "### Joint ranges (degrees, 1st..99th percentile): real (mocap + video) / synthetic / limits\n\n"
         + range_table(pooled, synthetic_stats),
         "### Coverage: mean joint error (mm) from each real pose to its nearest synthetic pose\n\n"

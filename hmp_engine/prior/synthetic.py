@@ -118,7 +118,8 @@ def _next_target(current: np.ndarray, rng: np.random.Generator, style: MotionSty
     return _clip(_couple(target, current, rng, style))
 
 
-def _plan(duration_s: float, rng: np.random.Generator, style: MotionStyle):
+def _plan(duration_s: float, rng: np.random.Generator,
+          style: MotionStyle) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Targets (K+1, 15, 3) and movement start times and durations (K,) covering the sequence."""
     _, library = key_pose_library()
     targets = [_clip(library[rng.integers(len(library))] + rng.normal(0.0, _noise_scale(style.target_noise, style)))]
