@@ -1,10 +1,11 @@
 """The HMP fit of one or two hands: stage 1 (orientation, translation, shape), stage 2 (+ finger motion), and the
-optional stage 3 (+ per-frame residual finger poses), for the prior or one of the baselines.
+optional stage 3 (+ per-frame residual finger poses around the motion stage 2 decoded, which stays fixed), for
+the prior or one of the baselines.
 
 Each hand's finger motion starts from its initialisation: HMP and PCA encode it per window (z = encoder mean),
 no-prior and GMM start from the per-frame IK poses. Stage 1 holds the finger motion at its starting value, as
-the paper does. Deterministic for ``settings.seed``; the inputs are never modified (the models and prior are
-moved to the device and the prior frozen); a cancelled fit raises Cancelled.
+the paper does. Deterministic for ``settings.seed``; the inputs' values are never changed (the models and prior
+are moved to the device, the prior frozen); a cancelled fit raises Cancelled.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from hmp_engine.fitting.problem import HandProblem, frame_intervals
 from hmp_engine.fitting.stages import StageReport, run_stage
 from hmp_engine.fitting.windows import layout_windows
 from hmp_engine.hand_model import HandModel
+from hmp_engine.ik import single_thread
 from hmp_engine.init import HandInit, posed_joints_numpy
 from hmp_engine.progress import CancelToken, ProgressCallback
 from hmp_engine.rotations import matrix_to_axis_angle
@@ -97,9 +99,24 @@ def _pose_model(init: HandInit, settings: FitSettings, codec: WindowCodec | None
 def fit_hands(inits: dict[str, HandInit], models: dict[str, HandModel], camera: Camera, settings: FitSettings,
               prior: nn.Module | None = None, device: str | torch.device | None = None,
               progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> FitResult:
-    """Fit every initialised hand (by side, each with its side's model) under one camera."""
-    torch.manual_seed(settings.seed)
+    """Fit every initialised hand (by side, each with its side's model) under one camera.
+
+    On the CPU the fit runs on one thread: its ops are small, and with torch's default of one (spinning) thread
+    per core an iteration took 4-40x longer than on one thread whenever another process used the cores
+    (measured on 2 cores beside a training run).
+    """
     device = resolve_device(device)
+    if device.type != "cpu":
+        return _fit(inits, models, camera, settings, prior, device, progress, cancel)
+    with single_thread():
+        return _fit(inits, models, camera, settings, prior, device, progress, cancel)
+
+
+def _fit(inits: dict[str, HandInit], models: dict[str, HandModel], camera: Camera, settings: FitSettings,
+         prior: nn.Module | None, device: torch.device, progress: ProgressCallback | None,
+         cancel: CancelToken | None) -> FitResult:
+    """The body of `fit_hands` on a resolved device."""
+    torch.manual_seed(settings.seed)
     prior = prior.to(device) if prior is not None else None
     codec = _codec(settings, prior)
     problems = []
@@ -132,5 +149,5 @@ def _result(problem: HandProblem, init: HandInit) -> HandResult:
     observed = np.flatnonzero(init.confidence.sum(axis=1) > 0)
     valid = np.zeros(init.num_frames, dtype=bool)
     valid[observed[0]:observed[-1] + 1] = True
-    init_joints = posed_joints_numpy(problem.model, init.global_orient, init.hand_pose, init.betas) + init.transl[:, None]
-    return HandResult(side=init.side, valid=valid, init_joints=init_joints, **arrays)
+    init_joints = posed_joints_numpy(problem.model, init.global_orient, init.hand_pose, init.betas)
+    return HandResult(side=init.side, valid=valid, init_joints=init_joints + init.transl[:, None], **arrays)

@@ -3,8 +3,9 @@
 `WindowedPose` (HMP and the PCA baseline): one code per overlapping window, decoded at the video's own frame
 times and cross-faded (see `windows`); adds ``prior`` (the code's negative log-likelihood) and ``tie``
 (disagreement of overlapping windows on the frames they share). `FramePose` (no-prior and GMM baselines): the
-poses themselves, with ``accel`` and optionally a per-frame ``prior``. `ResidualPose` (stage 3): any of these plus
-per-frame corrections, with ``residual`` and ``accel``. Priors model right hands: a left hand's pose is mirrored
+poses themselves, with ``accel`` and optionally a per-frame ``prior``. `ResidualPose` (stage 3): the decoded motion,
+fixed, plus per-frame corrections, with ``residual`` and ``accel`` (decoding once keeps stage 3 as cheap as a
+per-frame fit). Priors model right hands: a left hand's pose is mirrored
 into their space and back (DESIGN.md section 4).
 """
 
@@ -119,15 +120,15 @@ class FramePose(nn.Module):
 
 
 class ResidualPose(nn.Module):
-    """Stage 3: a base pose model plus per-frame corrections kept small and smooth."""
+    """Stage 3: the motion a pose model settled on, held fixed, plus per-frame corrections kept small and smooth."""
 
     def __init__(self, base: nn.Module, dt: torch.Tensor) -> None:
         super().__init__()
-        self.base = base
-        self.delta = nn.Parameter(dt.new_zeros(len(dt) + 1, 45))
+        with torch.no_grad():
+            self.register_buffer("base", base()[0].detach())
+        self.delta = nn.Parameter(torch.zeros_like(self.base))
         self.register_buffer("dt", dt)
 
     def forward(self) -> PoseTerms:
-        pose, terms = self.base()
-        pose = pose + self.delta
-        return pose, {**terms, "residual": self.delta.square().mean(), "accel": acceleration_loss(pose, self.dt)}
+        pose = self.base + self.delta
+        return pose, {"residual": self.delta.square().mean(), "accel": acceleration_loss(pose, self.dt)}
