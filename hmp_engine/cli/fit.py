@@ -33,7 +33,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("input", type=Path, metavar="VIDEO|PROJECT", help="a .hmp project, or a video to detect first")
     parser.add_argument("-o", "--output", type=Path, metavar="PROJECT",
                         help="project to write (default: the input project, or VIDEO stem + .hmp)")
-    parser.add_argument("--preset", choices=PRESETS, help=f"loss weights (default: the project's, else {DEFAULT_PRESET})")
+    parser.add_argument("--preset", choices=PRESETS,
+                        help=f"loss weights (default: the project's, else {DEFAULT_PRESET})")
     parser.add_argument("--method", choices=METHODS, help="hmp (default) or a baseline of the paper's ablation")
     parser.add_argument("--prior", type=Path, metavar="CKPT", help="motion prior checkpoint (default: bundled)")
     parser.add_argument("--hand-model", metavar="open|DIR", help="hand model: open (bundled) or a MANO folder")

@@ -34,8 +34,8 @@ def hand_tracks(project: Project) -> dict[str, int]:
     """Index of the most-detected track of each side present (right first)."""
     if project.detections is None or not project.detections.tracks:
         raise ProjectError("The project has no detections to fit: run detection first")
-    tracks = project.detections.tracks
-    return {side: tracks.index(track) for side in ("right", "left")
+    indices = {id(track): index for index, track in enumerate(project.detections.tracks)}
+    return {side: indices[id(track)] for side in ("right", "left")
             if (track := project.detections.hand(side)) is not None}
 
 
