@@ -15,6 +15,7 @@ from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
+from hmp_engine.bench.fit_speed import measure_fit, measure_fit_two_hands, measure_init
 from hmp_engine.detection import detect_video
 
 Measurement = Callable[[Path, int | None], dict[str, Any]]
@@ -75,7 +76,8 @@ def measure_detection(video: Path, frames: int | None) -> dict[str, Any]:
     }
 
 
-MEASUREMENTS: dict[str, Measurement] = {"detection": measure_detection}
+MEASUREMENTS: dict[str, Measurement] = {"detection": measure_detection, "init": measure_init, "fit": measure_fit,
+                                         "fit_two_hands": measure_fit_two_hands}
 
 
 def speed_report(video: Path | None = None, frames: int | None = None) -> dict[str, Any]:

@@ -1,0 +1,95 @@
+"""Speed of the initialisation and of the full two-stage fit (default preset, HMP, bundled prior) on the CPU.
+
+Detections are computed once per (video, frames) and shared by the measurements. The fit is timed for one hand
+at a quarter, half, all and twice the clip's length (the doubled clip plays the detections forward then
+backward), to show how seconds per 100 frames grow with length, and for two hands (the clip beside its mirror
+image). Peak memory is the process's peak resident set size so far (detection included), an upper bound.
+"""
+
+from __future__ import annotations
+
+import functools
+import resource
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hmp_engine.camera import Camera
+from hmp_engine.detection import DetectionResult, KeypointTrack, detect_video
+from hmp_engine.fitting import default_prior_path, fit_project, preset
+from hmp_engine.fitting.mirror import side_by_side_mirror
+from hmp_engine.hand_model import load_hand_model
+from hmp_engine.init import initialise_hand
+from hmp_engine.prior.checkpoint import load_prior
+from hmp_engine.session import Project, VideoRef
+
+LENGTH_FACTORS = (0.25, 0.5, 1.0, 2.0)
+
+
+@functools.lru_cache(maxsize=2)
+def detections(video: Path, frames: int | None) -> DetectionResult:
+    """The default detection of the video (cached for the other measurements)."""
+    return detect_video(video, max_frames=frames)
+
+
+def _peak_memory_mb() -> float:
+    """Peak resident set size of this process in MiB (ru_maxrss is KiB on Linux, bytes on macOS)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (2**20 if sys.platform == "darwin" else 2**10), 1)
+
+
+def resized(result: DetectionResult, count: int) -> DetectionResult:
+    """The detections cut to ``count`` frames, or extended by playing them backward and forward again."""
+    period = 2 * result.num_frames - 1 if result.num_frames > 1 else 1
+    phase = np.arange(count) % period
+    index = np.where(phase < result.num_frames, phase, period - phase)
+    tracks = [KeypointTrack(track.keypoints[index], track.world[index], track.boxes[index], track.detected[index],
+                            track.handedness, track.presence[index]) for track in result.tracks]
+    return replace(result, tracks=tracks, timestamps=np.arange(count) / result.fps)
+
+
+def _timed_fit(video: Path, result: DetectionResult) -> dict[str, Any]:
+    """Seconds of one full default fit of every hand in ``result`` on the CPU, with its median error."""
+    project = Project(VideoRef.from_file(video), result)
+    models = {side: load_hand_model("open", side) for side in {"right", *(t.handedness for t in result.tracks)}}
+    prior = load_prior(default_prior_path(), "cpu")
+    start = time.perf_counter()
+    fit = fit_project(project, models, preset(), prior, device="cpu")
+    seconds = time.perf_counter() - start
+    return {"frames": result.num_frames, "hands": len(fit.fits), "seconds": round(seconds, 2),
+            "seconds_per_100_frames": round(100 * seconds / result.num_frames, 2),
+            "fps": round(result.num_frames / seconds, 2),
+            "reprojection_median_px": {side: round(f.metadata["fit"]["reprojection_median_px"], 2)
+                                       for side, f in fit.fits.items()}}
+
+
+def measure_init(video: Path, frames: int | None) -> dict[str, Any]:
+    """Milliseconds per frame of the initialisation (IK, translation, infill) of the first track."""
+    result = detections(video, frames)
+    track = result.tracks[0]
+    model, right = load_hand_model("open", track.handedness), load_hand_model("open", "right")
+    camera = Camera.default(result.image_size)
+    start = time.perf_counter()
+    initialise_hand(model, track.keypoints, track.world, track.detected, result.timestamps, camera, right)
+    seconds = time.perf_counter() - start
+    return {"frames": result.num_frames, "seconds": round(seconds, 3),
+            "ms_per_frame": round(1000 * seconds / result.num_frames, 3), "fps": round(result.num_frames / seconds, 1)}
+
+
+def measure_fit(video: Path, frames: int | None) -> dict[str, Any]:
+    """The full fit of one hand at the clip's length (headline) and at 1/4, 1/2, 1 and 2 times it (scaling)."""
+    result = detections(video, frames)
+    one_hand = replace(result, tracks=result.tracks[:1])
+    scaling = [_timed_fit(video, resized(one_hand, max(3, round(factor * result.num_frames))))
+               for factor in LENGTH_FACTORS]
+    headline = next(entry for factor, entry in zip(LENGTH_FACTORS, scaling) if factor == 1.0)
+    return {**headline, "scaling": scaling, "peak_memory_mb": _peak_memory_mb()}
+
+
+def measure_fit_two_hands(video: Path, frames: int | None) -> dict[str, Any]:
+    """The full fit of two hands: the clip's first track and its mirror image side by side."""
+    return {**_timed_fit(video, side_by_side_mirror(detections(video, frames))), "peak_memory_mb": _peak_memory_mb()}
