@@ -38,7 +38,9 @@ def test_window_weights_cover_every_frame_and_sum_to_one(fps: float, frames: int
     layout = layout_windows(np.arange(frames) / fps, 127 / 30)
     total = np.zeros(frames)
     np.add.at(total, layout.frames.ravel(), layout.weight.ravel())
-    assert np.allclose(total, 1.0)
+    slots, weights = layout.frame_slots()
+    assert np.allclose(total, 1.0) and np.allclose(weights.sum(axis=1), 1.0)
+    assert all(np.all(layout.frames.ravel()[slots[t][weights[t] > 0]] == t) for t in range(frames))
     assert layout.starts[0] == 0 and layout.starts[-1] + layout.span >= (frames - 1) / fps - 1e-9
     if layout.num_windows > 1:
         overlap = layout.span - np.diff(layout.starts)

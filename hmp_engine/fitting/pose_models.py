@@ -81,23 +81,23 @@ class WindowedPose(nn.Module):
     def __init__(self, codec: WindowCodec, layout: WindowLayout, times: np.ndarray, init_pose: np.ndarray,
                  left: bool, device: torch.device) -> None:
         super().__init__()
-        self.codec, self.left, self.num_frames = codec, left, len(times)
+        self.codec, self.left = codec, left
         prior_space = mirror_axis_angle(np.asarray(init_pose)) if left else np.asarray(init_pose)
         windows = encoder_windows(layout, times, prior_space, codec.window_frames, codec.fps)
         with torch.no_grad():
             codes = codec.encode(torch.as_tensor(windows, dtype=torch.float32, device=device))
         self.codes = nn.Parameter(codes.detach().clone())
         tie_a, tie_b = layout.overlap_pairs()
-        buffers = {"phase": (layout.phase, torch.float32), "weight": (layout.weight[..., None], torch.float32),
-                   "frames": (layout.frames, torch.long), "tie_a": (tie_a, torch.long), "tie_b": (tie_b, torch.long)}
+        slots, weights = layout.frame_slots()
+        buffers = {"phase": (layout.phase, torch.float32), "slots": (slots, torch.long),
+                   "weights": (weights[..., None], torch.float32), "tie_a": (tie_a, torch.long),
+                   "tie_b": (tie_b, torch.long)}
         for name, (array, dtype) in buffers.items():
             self.register_buffer(name, torch.as_tensor(array, dtype=dtype, device=device))
 
     def forward(self) -> PoseTerms:
-        decoded = self.codec.decode(self.codes, self.phase)
-        pose = decoded.new_zeros(self.num_frames, 45).index_add(0, self.frames.reshape(-1),
-                                                                (decoded * self.weight).reshape(-1, 45))
-        decoded = decoded.reshape(-1, 45)
+        decoded = self.codec.decode(self.codes, self.phase).reshape(-1, 45)
+        pose = (decoded[self.slots] * self.weights).sum(dim=1)
         tie = (decoded[self.tie_a] - decoded[self.tie_b]).square().mean() if len(self.tie_a) else pose.new_zeros(())
         return _mirror_if(self.left, pose), {"prior": self.codec.prior_loss(self.codes), "tie": tie}
 

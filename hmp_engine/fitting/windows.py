@@ -39,6 +39,23 @@ class WindowLayout:
     def num_windows(self) -> int:
         return len(self.starts)
 
+    def frame_slots(self) -> tuple[np.ndarray, np.ndarray]:
+        """For every frame, the flat (W * M) slots holding it and their weights, (T, K) each (padded with weight 0).
+
+        Blending by gathering these (rather than scattering slots onto frames) adds each frame's windows in a
+        fixed order, so the result is the same on every run, on the GPU too.
+        """
+        flat_frames, flat_weight = self.frames.reshape(-1), self.weight.reshape(-1)
+        used = np.flatnonzero(flat_weight > 0)
+        order = used[np.argsort(flat_frames[used], kind="stable")]
+        counts = np.bincount(flat_frames[order], minlength=int(self.frames.max()) + 1)
+        rank = np.arange(len(order)) - np.repeat(np.cumsum(counts) - counts, counts)
+        slots = np.zeros((len(counts), counts.max()), dtype=np.int64)
+        weights = np.zeros(slots.shape)
+        slots[flat_frames[order], rank] = order
+        weights[flat_frames[order], rank] = flat_weight[order]
+        return slots, weights
+
     def overlap_pairs(self) -> tuple[np.ndarray, np.ndarray]:
         """Flat indices into the (W * M) table of slots holding the same frame in neighbouring windows."""
         left, right = [], []
