@@ -18,7 +18,6 @@ import datetime
 import io
 import json
 import os
-import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from hmp_engine import __version__
+from hmp_engine.atomic import write_bytes_atomic
 from hmp_engine.detection import DetectionResult, KeypointTrack
 from hmp_engine.video import file_sha256, open_video
 
@@ -215,40 +215,12 @@ def _archive_bytes(manifest: dict[str, Any], arrays: dict[str, np.ndarray]) -> b
     return buffer.getvalue()
 
 
-def _write_file(file: io.BufferedWriter, data: bytes) -> None:
-    """Write all of ``data`` to the temp file and push it to the disk."""
-    file.write(data)
-    file.flush()
-    os.fsync(file.fileno())
-
-
 def _atomic_write(target: Path, data: bytes) -> None:
     """Replace ``target`` by ``data`` via a fsynced temp file in the same folder; nothing changes on failure."""
-    temp: str | None = None
     try:
-        handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        with os.fdopen(handle, "wb") as file:
-            _write_file(file, data)
-        os.replace(temp, target)
-        temp = None
-        _fsync_folder(target.parent)
+        write_bytes_atomic(target, data)
     except OSError as error:
         raise ProjectError(f"Cannot save project to '{target}': {_describe(error)}") from error
-    finally:
-        if temp is not None:
-            Path(temp).unlink(missing_ok=True)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename durable (best effort: not every platform can open a folder)."""
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def _read_archive(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

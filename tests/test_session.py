@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hmp_engine import session
+from hmp_engine import atomic
 from hmp_engine.detection import DetectionResult, detect_video
 from hmp_engine.session import (
     MIGRATIONS,
@@ -238,7 +238,7 @@ def test_failed_save_leaves_previous_file_intact(
     path = project.save(tmp_path / "project.hmp")
     before = path.read_bytes()
     project.move_keypoint(0, 5, 5, 1.0, 2.0)
-    monkeypatch.setattr(session, "_write_file", _write_half_then(failure))
+    monkeypatch.setattr(atomic, "_write_all", _write_half_then(failure))
     with pytest.raises(raised):
         project.save()
     monkeypatch.undo()

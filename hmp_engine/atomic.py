@@ -1,0 +1,63 @@
+"""Atomic file replacement: write a temp file beside the target, fsync it, then rename it over the target.
+
+A failure at any point (an error, Ctrl+C) removes the temp file and leaves the target as it was, so a reader
+sees either the old file or the complete new one, never a partial file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
+    """A temp path in ``target``'s folder to write to; it replaces ``target`` if the block succeeds. Raises OSError."""
+    target = Path(target)
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(handle)
+    temp = Path(name)
+    try:
+        yield temp
+        _fsync_path(temp)
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    _fsync_folder(target.parent)
+
+
+def write_bytes_atomic(target: str | os.PathLike, data: bytes) -> None:
+    """Replace ``target`` by ``data`` atomically. Raises OSError."""
+    with atomic_path(target) as temp, temp.open("wb") as file:
+        _write_all(file, data)
+
+
+def _write_all(file: BinaryIO, data: bytes) -> None:
+    """Write all of ``data`` to the temp file (one place that a test can make fail half-way)."""
+    file.write(data)
+
+
+def _fsync_path(path: Path) -> None:
+    """Push a written file's content to the disk before it is renamed."""
+    descriptor = os.open(path, os.O_RDWR)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename durable (best effort: not every platform can open a folder)."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
