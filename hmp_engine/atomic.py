@@ -1,14 +1,15 @@
 """Atomic file replacement: write a temp file beside the target, fsync it, then rename it over the target.
 
 A failure at any point (an error, Ctrl+C) removes the temp file and leaves the target as it was, so a reader
-sees either the old file or the complete new one, never a partial file.
+sees either the old file or the complete new one, never a partial file. The new file gets the permissions any
+new file gets (the umask applies), not the owner-only ones of `tempfile.mkstemp`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -18,9 +19,7 @@ from typing import BinaryIO
 def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     """A temp path in ``target``'s folder to write to; it replaces ``target`` if the block succeeds. Raises OSError."""
     target = Path(target)
-    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(handle)
-    temp = Path(name)
+    temp = _create_temp(target)
     try:
         yield temp
         _fsync_path(temp)
@@ -35,6 +34,17 @@ def write_bytes_atomic(target: str | os.PathLike, data: bytes) -> None:
     """Replace ``target`` by ``data`` atomically. Raises OSError."""
     with atomic_path(target) as temp, temp.open("wb") as file:
         _write_all(file, data)
+
+
+def _create_temp(target: Path) -> Path:
+    """A new empty file beside ``target`` with the permissions of any new file (0o666 less the umask)."""
+    while True:
+        temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            return temp
+        except FileExistsError:
+            continue
 
 
 def _write_all(file: BinaryIO, data: bytes) -> None:
