@@ -17,7 +17,8 @@ from hmp_engine.prior.checkpoint import CheckpointError, load_checkpoint, load_p
 from hmp_engine.prior.data import HandSequence
 from hmp_engine.prior.latent_fit import fit_latent
 from hmp_engine.prior.model import PriorConfig
-from hmp_engine.prior.train import Trainer, TrainSettings, kl_weight, learning_rate, prepare_data
+from hmp_engine.prior.train import Trainer, TrainSettings, kl_weight, learning_rate, prepare_data, slerp_gaps
+from hmp_engine.rotations import fill_rotation_gaps
 from test_prior_data import smooth_poses
 
 CONFIG = PriorConfig(window_frames=32, latent_dim=16, width=64, layers=3, frequencies=6, encoder_width=32)
@@ -68,6 +69,19 @@ def test_fifty_steps_lower_the_loss_and_the_checkpoint_round_trips(data, tmp_pat
     assert set(state["normalisation"]) == {"sixd_mean", "sixd_std", "delta_std"}
     assert state["training"]["step"] == 50 and state["training"]["losses"]["kl_weight"] == logged["kl_weight"]
     assert not any(p.requires_grad for p in prior.parameters())
+
+
+def test_gap_augmentation_slerps_one_inner_run_and_keeps_the_rest(data) -> None:
+    windows = data.train.batch(torch.arange(6))
+    assert torch.equal(slerp_gaps(windows, 0.0, 5, 10, torch.Generator().manual_seed(0)), windows)
+    gapped = slerp_gaps(windows, 1.0, 5, 10, torch.Generator().manual_seed(0))
+    for window, augmented in zip(windows.numpy(), gapped.numpy()):
+        changed = np.flatnonzero(np.abs(window - augmented).max(axis=1) > 1e-6)
+        assert 1 <= len(changed) <= 10 and changed[0] > 0 and changed[-1] < len(window) - 1
+        visible = np.ones(len(window), bool)
+        visible[changed[0]:changed[-1] + 1] = False
+        slerped = fill_rotation_gaps(window.reshape(-1, 15, 3), visible).reshape(-1, 45)
+        np.testing.assert_allclose(augmented, slerped, atol=1e-5)
 
 
 def test_resume_continues_exactly(data, tmp_path: Path) -> None:
@@ -147,6 +161,16 @@ def test_cli_trains_on_motion_files_and_resumes(tmp_path: Path, capsys: pytest.C
     state = load_checkpoint(output)
     assert state["training"]["step"] == 6 and state["data"]["formats"] == ["motion-npz"]
     assert state["data"]["sequences"] == 3 and state["config"]["latent_dim"] == 8
+    tuned = tmp_path / "tuned.pt"
+    assert train_prior_command(["--data", str(tmp_path), "--format", "motion-npz", "--steps", "2", "--batch", "4",
+                                "--init-from", str(output), "--gap-probability", "0.5", "-o", str(tuned)]) == 0
+    tuned_state = load_checkpoint(tuned)
+    assert tuned_state["training"]["step"] == 2 and tuned_state["config"] == state["config"]
+    assert tuned_state["training"]["settings"]["gap_probability"] == 0.5
+    assert tuned_state["data"]["initialised_from"]["step"] == 6
+    with pytest.raises(CommandError, match="give one"):
+        train_prior_command(["--format", "synthetic", "--resume", str(output), "--init-from", str(output),
+                             "-o", str(tuned)])
     with pytest.raises(CommandError, match="--data is required"):
         train_prior_command(["--format", "amass", "-o", str(output)])
     with pytest.raises(CommandError, match="missing: no such file"):

@@ -42,6 +42,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--layers", type=int, default=CONFIG.layers)
     parser.add_argument("--resume", type=Path, metavar="CKPT",
                         help="continue a run from its checkpoint, with its sizes and settings (only --steps may change)")
+    parser.add_argument("--init-from", type=Path, metavar="CKPT",
+                        help="fine-tune: start a new run (these settings, fresh optimizer) from a prior's weights")
+    parser.add_argument("--gap-probability", type=float, default=DEFAULTS.gap_probability, metavar="P",
+                        help="share of windows the encoder sees with a SLERP-filled gap (teaches it to infill)")
     parser.add_argument("--device", choices=("cpu", "cuda"), help="default: cuda when present")
     parser.add_argument("--seed", type=int, default=DEFAULTS.seed)
     parser.add_argument("-o", "--output", type=Path, required=True, metavar="CKPT", help="checkpoint to write")
@@ -75,17 +79,25 @@ def run(args: argparse.Namespace) -> int:
     """Load data, build or resume the trainer, train; Ctrl+C stops after the current step and saves."""
     if args.format != "synthetic" and not args.data:
         raise CommandError(f"--data is required for --format {args.format}")
+    if args.resume and args.init_from:
+        raise CommandError("--resume continues a run, --init-from starts a new one from a prior: give one")
     try:
         resume = load_checkpoint(args.resume) if args.resume else None
-        config = (PriorConfig(**resume["config"]) if resume else
+        initial = load_checkpoint(args.init_from) if args.init_from else None
+        sized_by = resume or initial
+        config = (PriorConfig(**sized_by["config"]) if sized_by else
                   PriorConfig(window_frames=args.window, latent_dim=args.latent, width=args.width, layers=args.layers))
         settings = resume_settings(resume, args.steps) if resume else TrainSettings(
             steps=args.steps or DEFAULTS.steps, batch=args.batch, lr=args.lr, validate_every=args.validate_every,
-            checkpoint_every=args.checkpoint_every, seed=args.seed)
+            checkpoint_every=args.checkpoint_every, seed=args.seed, gap_probability=args.gap_probability,
+            kl_warmup=0 if initial else DEFAULTS.kl_warmup)  # a prior to fine-tune has had its KL warm-up
         device = select_device(args.device)
         data = load_data(args.data, args.format, config.window_frames, settings.stride, args.mano_dir,
                          args.minutes, args.pca)
-        trainer = Trainer(data, args.output, config, settings, device, resume)
+        if initial:
+            data.description["initialised_from"] = {"checkpoint": str(args.init_from),
+                                                    "step": initial["training"].get("step"), "data": initial["data"]}
+        trainer = Trainer(data, args.output, config, settings, device, resume, initial)
     except (CheckpointError, DataError, MotionFileError, HandModelFileError, ValueError) as error:
         raise CommandError(str(error)) from error
     description = data.description

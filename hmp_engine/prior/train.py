@@ -8,8 +8,12 @@ Loss = rotation_weight * mean geodesic angle of the 15 local rotations (rad)
 Learning rate: linear warm-up over lr_warmup steps, then cosine decay to lr * lr_final at the last step.
 Each step decodes `decoded_frames` random frames of every window (all when 0 or more than the window): the
 decoder treats frames independently, so this is an unbiased estimate of the whole-window loss at a fraction
-of the cost; the encoder always sees the whole window. Every step's batch, frames and noise come from a
-generator seeded by (seed, step), so a resumed run draws exactly what the uninterrupted run would have drawn.
+of the cost; the encoder always sees the whole window. Gap augmentation: with probability gap_probability a
+window's encoder input has one run of gap_min..gap_max frames replaced by SLERP between its ends, while the loss
+still compares with the true window; the encoder so learns to propose the motion inside a gap, which is what
+fitting asks of it when it encodes an initialisation filled by SLERP through an occlusion. Every step's batch,
+gaps, frames and noise come from a generator seeded by (seed, step), so a resumed run draws exactly what the
+uninterrupted run would have drawn.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from hmp_engine.prior.data import (
     synthetic_seeds,
 )
 from hmp_engine.prior.model import MotionPrior, PriorConfig, kl_divergence
-from hmp_engine.rotations import axis_angle_to_matrix, geodesic_distance, matrix_to_axis_angle
+from hmp_engine.rotations import axis_angle_to_matrix, fill_rotation_gaps, geodesic_distance, matrix_to_axis_angle
 
 TIP_JOINTS = slice(16, 21)
 
@@ -60,6 +64,9 @@ class TrainSettings:
     rotation_weight: float = 1.0
     joint_weight: float = 0.02
     tip_weight: float = 2.0
+    gap_probability: float = 0.0
+    gap_min: int = 5
+    gap_max: int = 45
     validate_every: int = 500
     checkpoint_every: int = 1000
     seed: int = 0
@@ -106,6 +113,24 @@ class PriorLoss(nn.Module):
         return {"rotation": rotation, "joints": joints}
 
 
+def slerp_gaps(windows: torch.Tensor, probability: float, shortest: int, longest: int,
+               generator: torch.Generator) -> torch.Tensor:
+    """Copies of (B, T, 45) windows where each, with `probability`, has one inner run of frames SLERP-filled."""
+    gapped = windows.clone()
+    frames = windows.shape[1]
+    chosen = torch.rand(len(windows), generator=generator) < probability
+    lengths = torch.randint(shortest, longest + 1, (len(windows),), generator=generator).clamp(max=frames - 2)
+    offsets = torch.rand(len(windows), generator=generator)
+    for index in chosen.nonzero().flatten().tolist():
+        length = int(lengths[index])
+        start = 1 + int(offsets[index] * (frames - 1 - length))
+        visible = torch.ones(frames, dtype=torch.bool)
+        visible[start:start + length] = False
+        filled = fill_rotation_gaps(windows[index].reshape(frames, 15, 3).numpy(), visible.numpy())
+        gapped[index] = torch.as_tensor(filled, dtype=windows.dtype).reshape(frames, -1)
+    return gapped
+
+
 @dataclass
 class TrainData:
     """Windows to train and validate on, the statistics the encoder normalises with, and a description."""
@@ -146,14 +171,15 @@ class Trainer:
     """Owns the model, optimizer and step counter; `run` trains to settings.steps, checkpointing to `output`.
 
     To resume, pass the checkpoint state as `resume` and its settings (`resume_settings`, optionally with more
-    steps): the model, optimizer, step and history continue from it.
+    steps): the model, optimizer, step and history continue from it. To fine-tune, pass a checkpoint state as
+    `initial`: its weights and normalisation are the start of a new run with a fresh optimizer and schedule.
     """
 
     def __init__(self, data: TrainData, output: Path, config: PriorConfig, settings: TrainSettings,
-                 device: str | torch.device = "cpu", resume: dict | None = None) -> None:
+                 device: str | torch.device = "cpu", resume: dict | None = None, initial: dict | None = None) -> None:
         self.data, self.output, self.device = data, Path(output), torch.device(device)
-        if resume is not None:
-            self.model = build_prior(resume)
+        if resume is not None or initial is not None:
+            self.model = build_prior(resume if resume is not None else initial)
         else:
             torch.manual_seed(settings.seed)
             self.model = MotionPrior(config)
@@ -168,8 +194,8 @@ class Trainer:
             self.step, self.history = resume["training"]["step"], list(resume["training"]["history"])
             self.last = dict(resume["training"]["losses"])
 
-    def _batch(self, step: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-        """Windows, reparameterisation noise and decoded frame indices of one step, reproducible from (seed, step)."""
+    def _batch(self, step: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """Target windows, encoder inputs, noise and decoded frame indices of one step, reproducible from (seed, step)."""
         settings, window_frames = self.settings, self.model.window_frames
         generator = torch.Generator().manual_seed(settings.seed * 1_000_003 + step)
         indices = torch.randint(len(self.data.train), (settings.batch,), generator=generator)
@@ -178,15 +204,18 @@ class Trainer:
         if 0 < settings.decoded_frames < window_frames:
             order = torch.rand(settings.batch, window_frames, generator=generator).argsort(dim=1)
             frames = order[:, : settings.decoded_frames].sort(dim=1).values.to(self.device)
-        return self.data.train.batch(indices).to(self.device), noise.to(self.device), frames
+        windows = self.data.train.batch(indices)
+        inputs = windows if settings.gap_probability <= 0 else slerp_gaps(
+            windows, settings.gap_probability, settings.gap_min, settings.gap_max, generator)
+        return windows.to(self.device), inputs.to(self.device), noise.to(self.device), frames
 
     def train_step(self) -> dict[str, float]:
         """One optimisation step; returns the logged losses (the KL weight logged is the one applied)."""
         settings, step = self.settings, self.step
-        window, noise, frames = self._batch(step)
+        window, inputs, noise, frames = self._batch(step)
         for group in self.optimizer.param_groups:
             group["lr"] = learning_rate(settings, step)
-        rotations, mu, logvar = self.model(window, noise, frames)
+        rotations, mu, logvar = self.model(inputs, noise, frames)
         target = window if frames is None else window.gather(1, frames.unsqueeze(-1).expand(-1, -1, window.shape[2]))
         terms = self.loss(rotations, target)
         kl, weight = kl_divergence(mu, logvar), kl_weight(settings, step)
