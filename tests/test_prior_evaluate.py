@@ -5,6 +5,7 @@ import pytest
 
 from hmp_engine.hand_model import load_hand_model
 from hmp_engine.prior.evaluate import middle_gap, min_acceleration_fill, score, windows_of
+from hmp_engine.prior.latent_fit import carry_residuals
 
 
 @pytest.fixture(scope="module")
@@ -41,3 +42,14 @@ def test_min_acceleration_fill_bridges_a_gap_in_a_linear_motion_exactly() -> Non
     visible = middle_gap(40, 10)
     filled = min_acceleration_fill(window, visible, weight=1.0)
     assert np.allclose(filled[~visible, 2], frames[~visible], atol=1e-3)
+
+
+def test_carried_residuals_pin_visible_frames_and_remove_a_smooth_decoder_error() -> None:
+    truth = np.zeros((40, 45), dtype=np.float32)
+    truth[:, 2] = np.sin(np.linspace(0.0, 3.0, 40))  # index MCP flexes and extends
+    decoded = truth.copy()
+    decoded[:, 5] += np.linspace(0.10, 0.12, 40)  # a slowly varying decoder error on index PIP
+    visible = middle_gap(40, 10)
+    corrected = carry_residuals(decoded, truth, visible)
+    assert np.allclose(corrected[visible], truth[visible], atol=1e-5)
+    assert np.abs(corrected[~visible] - truth[~visible]).max() < 0.01 < np.abs(decoded - truth)[:, 5].min()

@@ -1,5 +1,8 @@
 """Fit the prior's latent code to the visible frames of one window, so the decoder infills the hidden ones.
 
+`infill_window` is what the prior benchmark scores: the code the encoder proposes for the SLERP-filled window
+(the encoder is trained on such gaps), optionally refined by `fit_latent`, then `carry_residuals`.
+
 Minimises  data(decode(z), observed | visible) + prior_weight * 0.5 * |z|^2  with Adam over z only, starting
 from encode_mean of the SLERP-filled input (not a random sample, as the reference did). Data terms:
 - poses (T, 45): mean over visible frames of the sum over the 15 joints of the squared geodesic angle (rad^2);
@@ -14,7 +17,7 @@ import torch
 
 from hmp_engine.hand_model import HandModel, load_hand_model
 from hmp_engine.prior.model import MotionPrior
-from hmp_engine.rotations import axis_angle_to_matrix, fill_rotation_gaps, geodesic_distance
+from hmp_engine.rotations import axis_angle_to_matrix, fill_rotation_gaps, geodesic_distance, matrix_to_axis_angle
 
 DEFAULT_PRIOR_WEIGHT = {"poses": 1e-4, "joints": 1e-3}
 
@@ -72,3 +75,24 @@ def fit_latent(prior: MotionPrior, observed: np.ndarray, visible: np.ndarray, it
         optimizer.step()
     with torch.no_grad():
         return prior.decode(z, times=prior.times(device=device)[:frames])[0].cpu().numpy()
+
+
+def carry_residuals(decoded: np.ndarray, observed: np.ndarray, visible: np.ndarray) -> np.ndarray:
+    """(T, 45) decoded poses times a per-joint residual rotation: on visible frames the one onto the observation,
+    on hidden frames the SLERP of the residuals at the gap's ends.
+
+    The decoder's error varies slowly in time, so the residuals next to a gap carry into it: the prior supplies
+    the shape of the hidden motion and the visible frames pin down where it starts and ends.
+    """
+    shape = (len(decoded), 15, 3)
+    decoded_rotations = axis_angle_to_matrix(torch.as_tensor(decoded, dtype=torch.float32).reshape(shape))
+    observed_rotations = axis_angle_to_matrix(torch.as_tensor(observed, dtype=torch.float32).reshape(shape))
+    residual = matrix_to_axis_angle(observed_rotations @ decoded_rotations.transpose(-1, -2)).numpy()
+    filled = torch.as_tensor(fill_rotation_gaps(residual, visible), dtype=torch.float32)
+    return matrix_to_axis_angle(axis_angle_to_matrix(filled) @ decoded_rotations).reshape(len(decoded), 45).numpy()
+
+
+def infill_window(prior: MotionPrior, observed: np.ndarray, visible: np.ndarray, iterations: int = 0) -> np.ndarray:
+    """(T, 45) poses whose hidden frames the prior fills: encoder proposal, `iterations` of latent fitting, residuals."""
+    decoded = fit_latent(prior, observed, visible, iterations=iterations)
+    return carry_residuals(decoded, observed, visible)
