@@ -10,6 +10,7 @@ are moved to the device, the prior frozen); a cancelled fit raises Cancelled.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -47,6 +48,10 @@ class HandResult:
     valid: np.ndarray
     joints: np.ndarray
     init_joints: np.ndarray
+
+
+StageCallback = Callable[[int, dict[str, "HandResult"]], None]
+"""Called with a stage's number (1-3) and the fitted hands by side at the end of that stage."""
 
 
 @dataclass
@@ -98,8 +103,12 @@ def _pose_model(init: HandInit, settings: FitSettings, codec: WindowCodec | None
 
 def fit_hands(inits: dict[str, HandInit], models: dict[str, HandModel], camera: Camera, settings: FitSettings,
               prior: nn.Module | None = None, device: str | torch.device | None = None,
-              progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> FitResult:
+              progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
+              on_stage: StageCallback | None = None) -> FitResult:
     """Fit every initialised hand (by side, each with its side's model) under one camera.
+
+    ``on_stage(stage, hands)``, if given, receives the hands as they are at the end of every stage that ran (so a
+    benchmark scores stages 1 and 2 of one fit instead of repeating them).
 
     On the CPU the fit runs on one thread: its ops are small, and with torch's default of one (spinning) thread
     per core an iteration took 4-40x longer than on one thread whenever another process used the cores
@@ -107,14 +116,14 @@ def fit_hands(inits: dict[str, HandInit], models: dict[str, HandModel], camera: 
     """
     device = resolve_device(device)
     if device.type != "cpu":
-        return _fit(inits, models, camera, settings, prior, device, progress, cancel)
+        return _fit(inits, models, camera, settings, prior, device, progress, cancel, on_stage)
     with single_thread():
-        return _fit(inits, models, camera, settings, prior, device, progress, cancel)
+        return _fit(inits, models, camera, settings, prior, device, progress, cancel, on_stage)
 
 
 def _fit(inits: dict[str, HandInit], models: dict[str, HandModel], camera: Camera, settings: FitSettings,
          prior: nn.Module | None, device: torch.device, progress: ProgressCallback | None,
-         cancel: CancelToken | None) -> FitResult:
+         cancel: CancelToken | None, on_stage: StageCallback | None) -> FitResult:
     """The body of `fit_hands` on a resolved device."""
     torch.manual_seed(settings.seed)
     prior = prior.to(device) if prior is not None else None
@@ -124,14 +133,24 @@ def _fit(inits: dict[str, HandInit], models: dict[str, HandModel], camera: Camer
         dt = torch.as_tensor(frame_intervals(init.times), dtype=torch.float32, device=device)
         pose_model = _pose_model(init, settings, codec, prior, dt, device)
         problems.append(HandProblem(init, models[side], camera, pose_model, device))
-    reports = [run_stage(1, problems, settings, False, progress, cancel),
-               run_stage(2, problems, settings, True, progress, cancel)]
+
+    def hands() -> dict[str, HandResult]:
+        return {problem.side: _result(problem, init) for problem, init in zip(problems, inits.values())}
+
+    reports: list[StageReport] = []
+
+    def run(index: int) -> None:
+        reports.append(run_stage(index, problems, settings, index > 1, progress, cancel))
+        if on_stage is not None:
+            on_stage(index, hands())
+
+    run(1)
+    run(2)
     if settings.stages[2].iterations > 0 and codec is not None:
         for problem in problems:
             problem.pose_model = ResidualPose(problem.pose_model, problem.dt)
-        reports.append(run_stage(3, problems, settings, True, progress, cancel))
-    hands = {problem.side: _result(problem, init) for problem, init in zip(problems, inits.values())}
-    return FitResult(hands, reports)
+        run(3)
+    return FitResult(hands(), reports)
 
 
 def _result(problem: HandProblem, init: HandInit) -> HandResult:
