@@ -13,6 +13,7 @@ import io
 import os
 import tempfile
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,13 +118,19 @@ def _arrays(motion: Motion) -> dict[str, np.ndarray]:
     return arrays
 
 
-def write_motion(path: str | os.PathLike, motion: Motion) -> None:
-    """Validate and write a motion file atomically: a temp file in the same folder replaces the target."""
+def write_motion(path: str | os.PathLike, motion: Motion, extra: Mapping[str, np.ndarray] | None = None) -> None:
+    """Validate and write a motion file atomically: a temp file in the same folder replaces the target.
+
+    ``extra`` arrays (e.g. an export's posed vertices) are stored beside the format's entries; readers skip them.
+    """
     path = Path(path)
     if problems := motion.problems():
         raise MotionFileError(path, "cannot write an invalid motion: " + "; ".join(problems))
+    arrays = _arrays(motion)
+    if clashes := sorted(set(extra or {}) & set(arrays)):
+        raise MotionFileError(path, f"extra entries clash with the format's: {', '.join(clashes)}")
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, **_arrays(motion))
+    np.savez_compressed(buffer, **arrays, **(extra or {}))
     temp: str | None = None
     try:
         handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
