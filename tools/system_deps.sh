@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install the system libraries that Qt (offscreen and on a desktop), MediaPipe and headless OpenGL (EGL, with
-# OSMesa as a fallback) need, when any is missing. As root this runs apt-get; otherwise it prints the command.
+# Install the system libraries that Qt (offscreen and on a desktop), MediaPipe, headless OpenGL (EGL, with
+# OSMesa as a fallback) and Blender as a module need, and the export tests' FBX reader, when any is missing.
+# As root this runs apt-get; otherwise it prints the command.
 set -euo pipefail
 
 packages=(
@@ -9,6 +10,8 @@ packages=(
   libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0    # Qt xcb platform (a real desktop / Xvfb)
   libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
   xvfb xauth                                                       # a virtual screen for screenshots
+  libx11-6 libxext6 libxfixes3 libxi6 libxrender1 libsm6 libice6   # Blender as a module (bpy), for FBX export
+  assimp-utils                                                     # an independent FBX reader for export tests
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
