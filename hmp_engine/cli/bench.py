@@ -1,4 +1,4 @@
-"""`hmp bench`: measure the engine; `speed` and `prior` write JSON reports."""
+"""`hmp bench`: measure the engine; `speed`, `prior` and `accuracy` write JSON reports."""
 
 from __future__ import annotations
 
@@ -6,16 +6,24 @@ import argparse
 import json
 from pathlib import Path
 
+from hmp_engine.bench.accuracy import AccuracyConfig, accuracy_report
+from hmp_engine.bench.accuracy import markdown as accuracy_markdown
+from hmp_engine.bench.ground_truth import built_in_set, file_recipes
+from hmp_engine.bench.methods import METHODS
+from hmp_engine.bench.observations import OCCLUSION_LEVELS
 from hmp_engine.bench.prior import prior_report
 from hmp_engine.bench.speed import sample_video, speed_report
 from hmp_engine.cli import CommandError
+from hmp_engine.fitting.fit import default_prior_path
+from hmp_engine.hand_model import HandModelFileError, load_hand_model, resolve_model_source
+from hmp_engine.motion_file import MotionFileError
 from hmp_engine.prior.evaluate import markdown
 from hmp_engine.video import VideoError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the `bench` sub-command and its `speed` benchmark."""
-    parser = subparsers.add_parser("bench", help="measure speed (and later accuracy) of the engine")
+    """Add the `bench` sub-command and its benchmarks."""
+    parser = subparsers.add_parser("bench", help="measure the speed and accuracy of the engine and its prior")
     benchmarks = parser.add_subparsers(dest="benchmark", metavar="BENCHMARK", required=True)
     speed = benchmarks.add_parser("speed", help="frames per second of each step, with the machine description")
     speed.add_argument("--video", type=Path, help="input video (default: the bundled 720p sample)")
@@ -27,6 +35,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     prior.add_argument("--video", type=Path, help="video whose lifted motion is evaluated (default: the sample)")
     prior.add_argument("-o", "--output", type=Path, required=True, metavar="REPORT", help="JSON report to write")
     prior.set_defaults(func=run_prior)
+    _register_accuracy(benchmarks)
+
+
+def _register_accuracy(benchmarks: argparse._SubParsersAction) -> None:
+    """Add `bench accuracy`."""
+    accuracy = benchmarks.add_parser("accuracy", help="every method against ground truth, on simulated detections")
+    accuracy.add_argument("--motion", type=Path, nargs="+", metavar="FILE",
+                          help="ground-truth motion .npz files (default: the built-in held-out test set)")
+    accuracy.add_argument("--hand-model", metavar="open|DIR", help="hand model: open (bundled) or a MANO folder")
+    accuracy.add_argument("--occlusion", choices=tuple(OCCLUSION_LEVELS), default="normal",
+                          help="simulated occlusions (default: normal; heavy: about a third of frames)")
+    accuracy.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS), metavar="METHOD",
+                          help=f"methods to score (default: all of {', '.join(METHODS)})")
+    accuracy.add_argument("--seed", type=int, default=0, help="seed of the simulated detections (default: 0)")
+    accuracy.add_argument("--prior", type=Path, metavar="CKPT", help="motion prior checkpoint (default: bundled)")
+    accuracy.add_argument("--tune", action="store_true",
+                          help="first re-tune each method's weight on the built-in validation split (slow)")
+    accuracy.add_argument("--workers", type=int, default=0, metavar="N",
+                          help="worker processes (default: one per usable core)")
+    accuracy.add_argument("--iterations", type=int, nargs=3, metavar=("S1", "S2", "S3"),
+                          help="replace the preset's iterations of stages 1-3 (quick checks only)")
+    accuracy.add_argument("-o", "--output", type=Path, required=True, metavar="REPORT", help="JSON report to write")
+    accuracy.set_defaults(func=run_accuracy)
 
 
 def write_report(report: dict, path: Path) -> None:
@@ -54,13 +85,17 @@ def run_speed(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_prior(args: argparse.Namespace) -> int:
-    """Evaluate a prior checkpoint, write the report and print its tables."""
-    from hmp_engine.fitting.fit import default_prior_path
-
+def _checkpoint(args: argparse.Namespace) -> Path:
+    """The prior checkpoint of --prior, else the bundled one; CommandError when there is no such file."""
     checkpoint = args.prior or default_prior_path()
     if not checkpoint.is_file():
         raise CommandError(f"no prior checkpoint at '{checkpoint}'")
+    return checkpoint
+
+
+def run_prior(args: argparse.Namespace) -> int:
+    """Evaluate a prior checkpoint, write the report and print its tables."""
+    checkpoint = _checkpoint(args)
     try:
         report = prior_report(checkpoint, args.video or sample_video())
     except VideoError as error:
@@ -68,4 +103,30 @@ def run_prior(args: argparse.Namespace) -> int:
     write_report(report, args.output)
     print(markdown(report["sets"]))
     print(f"wrote {args.output}")
+    return 0
+
+
+def run_accuracy(args: argparse.Namespace) -> int:
+    """Run the accuracy benchmark, write the report and print its table (and the tuning, when re-tuned)."""
+    checkpoint = _checkpoint(args)
+    if args.iterations and min(args.iterations) < 0:
+        raise CommandError("--iterations takes 3 counts >= 0")
+    hand_model = str(resolve_model_source(args.hand_model))
+    try:
+        load_hand_model(hand_model, "right")
+        truths = ([recipe for path in args.motion for recipe in file_recipes(path, hand_model)] if args.motion
+                  else built_in_set("test"))
+    except (HandModelFileError, MotionFileError) as error:
+        raise CommandError(str(error)) from error
+    iterations = tuple(args.iterations) if args.iterations else None
+    config = AccuracyConfig(checkpoint, args.occlusion, tuple(args.methods), args.seed, hand_model,
+                            workers=max(args.workers, 0), iterations=iterations)
+    report = accuracy_report(truths, config, built_in_set("validation") if args.tune else None)
+    write_report(report, args.output)
+    if report["tuning"]:
+        print(f"tuned on {', '.join(report['tuning']['sequences'])}: " + ", ".join(
+            f"{group} {weight['name']}={weight['value']:g}" for group, weight in report["tuning"]["chosen"].items()))
+    print(accuracy_markdown(report))
+    print(f"{len(report['sequences'])} sequences, occlusion {args.occlusion}, seed {args.seed}, "
+          f"{report['seconds']:.0f} s; wrote {args.output}")
     return 0
