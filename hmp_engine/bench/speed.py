@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from hmp_engine.bench.fit_speed import measure_fit, measure_fit_two_hands, measure_init
+from hmp_engine.bench.render_speed import measure_render, measure_render_video
 from hmp_engine.detection import detect_video
 
 Measurement = Callable[[Path, int | None], dict[str, Any]]
@@ -77,7 +78,8 @@ def measure_detection(video: Path, frames: int | None) -> dict[str, Any]:
 
 
 MEASUREMENTS: dict[str, Measurement] = {"detection": measure_detection, "init": measure_init, "fit": measure_fit,
-                                         "fit_two_hands": measure_fit_two_hands}
+                                         "fit_two_hands": measure_fit_two_hands, "overlay_render": measure_render,
+                                         "overlay_video": measure_render_video}
 
 
 def speed_report(video: Path | None = None, frames: int | None = None) -> dict[str, Any]:
