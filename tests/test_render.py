@@ -96,6 +96,8 @@ def test_crop_renders_the_pixels_of_the_full_frame(project: Project, frames: dic
         assert (crop_mask ^ full_mask).sum() <= 0.001 * full_mask.sum()
         difference = np.abs(crop_image.astype(int) - full_image.astype(int)).max(axis=-1)
         assert (difference > 2).sum() <= 0.001 * full_mask.sum() and difference.max() <= 16
+        viewport = cropped.render_meshes({"right": cropped.hands["right"].frame(index)}).viewport
+        assert viewport.width * viewport.height < 0.2 * 1280 * 720, "the crop renders most of the frame"
 
 
 def _mirrored(fit: HandFit) -> HandFit:
@@ -239,10 +241,15 @@ def test_egl_is_chosen_when_headless(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_platform_that_cannot_render_says_what_to_do() -> None:
-    code = ("from hmp_engine.render.context import RenderError, thread_renderer\n"
-            "try:\n    thread_renderer()\nexcept RenderError as error:\n    print(error)\n")
+    # The context module alone (it needs only pyrender), so the fresh interpreter does not import torch and MediaPipe.
+    code = ("import importlib.util, sys\n"
+            "spec = importlib.util.spec_from_file_location('context', sys.argv[1])\n"
+            "context = importlib.util.module_from_spec(spec)\n"
+            "spec.loader.exec_module(context)\n"
+            "try:\n    context.thread_renderer()\nexcept context.RenderError as error:\n    print(error)\n")
+    module = REPO_ROOT / "hmp_engine" / "render" / "context.py"
     environment = dict(os.environ, PYOPENGL_PLATFORM="osmesa")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment,
-                            cwd=REPO_ROOT, timeout=120)
+    result = subprocess.run([sys.executable, "-c", code, str(module)], capture_output=True, text=True,
+                            env=environment, timeout=120)
     assert "offscreen OpenGL context (PYOPENGL_PLATFORM=osmesa)" in result.stdout
     assert "EGL" in result.stdout and "apt-get install" in result.stdout
