@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from hmp_engine.atomic import write_bytes_atomic
 
 FORMAT_VERSION = 1
 SIDES = ("right", "left")
@@ -131,20 +132,10 @@ def write_motion(path: str | os.PathLike, motion: Motion, extra: Mapping[str, np
         raise MotionFileError(path, f"extra entries clash with the format's: {', '.join(clashes)}")
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays, **(extra or {}))
-    temp: str | None = None
     try:
-        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(handle, "wb") as file:
-            file.write(buffer.getvalue())
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp, path)
-        temp = None
+        write_bytes_atomic(path, buffer.getvalue())
     except OSError as error:
         raise MotionFileError(path, f"cannot write ({error.strerror or error})") from error
-    finally:
-        if temp is not None:
-            Path(temp).unlink(missing_ok=True)
 
 
 def _hand(path: Path, data: dict[str, np.ndarray], side: str) -> HandMotion | None:

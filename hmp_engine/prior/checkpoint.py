@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from hmp_engine.atomic import write_bytes_atomic
 from hmp_engine.prior.model import MotionPrior, PriorConfig
 
 CHECKPOINT_FORMAT = "hmp-prior"
@@ -38,21 +38,11 @@ def save_checkpoint(path: str | os.PathLike, state: dict[str, Any]) -> None:
     path = Path(path)
     buffer = io.BytesIO()
     torch.save(state, buffer)
-    temp: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(handle, "wb") as file:
-            file.write(buffer.getvalue())
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp, path)
-        temp = None
+        write_bytes_atomic(path, buffer.getvalue())
     except OSError as error:
         raise CheckpointError(f"{path}: cannot write checkpoint ({error.strerror or error})") from error
-    finally:
-        if temp is not None:
-            Path(temp).unlink(missing_ok=True)
 
 
 def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
