@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import errno
 import io
 import json
@@ -261,3 +262,98 @@ def test_save_to_unwritable_place_raises_project_error(project: Project, tmp_pat
             project.save(locked / "p.hmp")
     with pytest.raises(ProjectError, match="no file yet"):
         Project(project.video).save()
+
+
+# ---- the editing API the studio's undo commands wrap ------------------------------------------------------
+
+
+def with_gap(project: Project, frames: slice, joint: int) -> Project:
+    """The project with the detector unsure of ``joint`` over ``frames`` of track 0 (a detection gap)."""
+    project.detections = copy.deepcopy(project.detections)
+    project.track(0).keypoints[frames, joint, 2] = 0.1
+    return project
+
+
+def test_apply_edits_returns_its_undo_and_checks_everything_first(project: Project) -> None:
+    before = {key: edit for key, edit in project.edits[0].items()}
+    changes = {(3, 8): None, (4, 1): KeypointEdit(5.0, 6.0, EditState.POSITION)}
+    undo = project.apply_edits(0, changes)
+    assert undo == {(3, 8): before[(3, 8)], (4, 1): None}
+    assert project.edit(0, 4, 1) == changes[(4, 1)] and project.edit(0, 3, 8) is None
+    assert project.apply_edits(0, undo) == changes
+    assert project.edits[0] == before
+    with pytest.raises(ProjectError):
+        project.apply_edits(0, {(5, 5): KeypointEdit(1.0, 1.0, EditState.POSITION), (99, 0): None})
+    assert project.edits[0] == before, "a bad change must not apply the good ones before it"
+
+
+def test_frame_keypoints_match_the_effective_track(project: Project) -> None:
+    effective = project.effective_keypoints(0)
+    for frame in (3, 7, 12):
+        np.testing.assert_array_equal(project.frame_keypoints(0, frame), effective[frame])
+
+
+def test_marking_a_finger_over_a_range_keeps_positions_and_skips_no_ops(project: Project) -> None:
+    index_finger = (5, 6, 7, 8)
+    changes = project.marking_edits(0, range(2, 6), index_finger, occluded=True)
+    assert (3, 8) not in changes, "already marked occluded: a no-op"
+    assert len(changes) == 4 * 4 - 1
+    raw = project.track(0).keypoints
+    assert changes[(2, 5)] == KeypointEdit(*raw[2, 5, :2], EditState.OCCLUDED)
+    project.apply_edits(0, changes)
+    assert (project.effective_keypoints(0)[2:6, 5:9, 2] == 0).all()
+    visible = project.marking_edits(0, range(2, 6), index_finger, occluded=False)
+    assert visible[(3, 8)] == KeypointEdit(201.5, 150.25, EditState.VISIBLE), "marked where the user placed it"
+
+
+def test_marking_visible_skips_keypoints_without_a_position(project: Project) -> None:
+    project.detections = copy.deepcopy(project.detections)
+    project.track(0).detected[10] = False
+    changes = project.marking_edits(0, [10, 11], [0], occluded=False)
+    assert list(changes) == [(11, 0)]
+    assert (10, 0) in project.marking_edits(0, [10, 11], [0], occluded=True)
+
+
+def test_revert_edits_returns_frames_to_the_detection(project: Project) -> None:
+    project.move_keypoint(0, 7, 4, 1.0, 2.0)
+    changes = project.revert_edits(0, [7])
+    assert changes == {(7, 0): None, (7, 4): None}
+    project.apply_edits(0, changes)
+    np.testing.assert_array_equal(project.effective_keypoints(0)[7], project.track(0).keypoints[7])
+    assert project.edit(0, 3, 8) is not None, "other frames keep their edits"
+
+
+def test_interpolation_fills_gaps_between_trusted_frames_in_time(project: Project) -> None:
+    with_gap(project, slice(5, 10), joint=11)
+    project.detections.timestamps[6:] += 0.2  # variable frame rate: frame 6 is far from frame 5
+    project.move_keypoint(0, 4, 11, 100.0, 50.0)
+    project.move_keypoint(0, 10, 11, 200.0, 150.0)
+    changes = project.interpolation_edits(0, 0, 19, [11])
+    assert sorted(changes) == [(frame, 11) for frame in range(5, 10)]
+    times = project.detections.timestamps
+    for frame in range(5, 10):
+        weight = (times[frame] - times[4]) / (times[10] - times[4])
+        edit = changes[(frame, 11)]
+        assert edit.state is EditState.POSITION
+        assert (edit.x, edit.y) == pytest.approx((100 + 100 * weight, 50 + 100 * weight))
+    assert changes[(6, 11)].x - changes[(5, 11)].x > 3 * (changes[(7, 11)].x - changes[(6, 11)].x)
+    assert project.interpolation_edits(0, 0, 19, [15]) == {}, "a confident joint has no gap to fill"
+
+
+def test_interpolation_never_crosses_an_occlusion_or_the_range(project: Project) -> None:
+    with_gap(project, slice(5, 10), joint=11)
+    project.mark_keypoint(0, 7, 11, occluded=True)
+    assert project.interpolation_edits(0, 0, 19, [11]) == {}
+    project.set_edit(0, 7, 11, None)
+    assert project.interpolation_edits(0, 0, 8, [11]) == {}, "the gap's far side lies outside the range"
+    assert project.interpolation_edits(0, 5, 19, [11]) == {}, "the gap's near side lies outside the range"
+    assert len(project.interpolation_edits(0, 4, 10, [11])) == 5
+
+
+def test_save_copy_leaves_the_project_file_alone(project: Project, tmp_path: Path) -> None:
+    path = project.save(tmp_path / "project.hmp")
+    modified = project.modified
+    project.move_keypoint(0, 9, 9, 3.0, 4.0)
+    copy = project.save_copy(tmp_path / "autosave.hmp")
+    assert project.path == path and project.modified == modified
+    assert load_project(copy).edits == project.edits and load_project(path).num_edits == 2
