@@ -1,4 +1,4 @@
-"""Start HMP Studio: `hmp-studio [VIDEO]` or `python main.py [VIDEO]`."""
+"""Start HMP Studio: `hmp-studio [VIDEO | PROJECT]` or `python main.py [VIDEO | PROJECT]`."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from hmp_studio.main_window import MainWindow
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """Command-line options of the studio."""
     parser = argparse.ArgumentParser(prog="hmp-studio", description="HMP Studio: 3D hand motion from video.")
-    parser.add_argument("video", nargs="?", help="video file or image folder to open")
+    parser.add_argument("path", nargs="?", help="project (.hmp), video file or image folder to open")
     parser.add_argument("--version", action="version", version=f"hmp-studio {__version__}")
     return parser.parse_args(argv)
 
@@ -28,6 +28,6 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("HMP Studio")
     window = MainWindow()
     window.show()
-    if args.video:
-        QTimer.singleShot(0, lambda: window.open_video(args.video))
+    if args.path:
+        QTimer.singleShot(0, lambda: window.open_path(args.path))
     return app.exec()

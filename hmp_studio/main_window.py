@@ -1,4 +1,5 @@
-"""The studio's main window: open a video, show its frames, play and scrub."""
+"""The studio's main window: composes the document, the video canvas with keypoints, the transport controls, the
+timeline and history docks, and the menus. Each part lives in its own module; this one only wires them."""
 
 from __future__ import annotations
 
@@ -7,34 +8,50 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMenu, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QUndoView, QVBoxLayout, QWidget
 
-from hmp_engine.video import VideoError, VideoReader, open_video
+from hmp_engine.hand_model.joints import MEDIAPIPE_JOINT_NAMES
+from hmp_engine.video import VideoReader
+from hmp_studio.autosave import Autosave
+from hmp_studio.cheat_sheet import CheatSheet
+from hmp_studio.detection_runner import DetectionRunner
+from hmp_studio.document import Document
+from hmp_studio.editor import Editor
 from hmp_studio.frame_loader import FrameLoader
+from hmp_studio.keypoint_overlay import KeypointOverlay
+from hmp_studio.navigator import Navigator
 from hmp_studio.playback import Playback
+from hmp_studio.playback_menu import PlaybackMenu
 from hmp_studio.player import PlayerControls
+from hmp_studio.project_files import ProjectFiles
+from hmp_studio.recent_files import RecentFilesMenu
+from hmp_studio.settings import settings
+from hmp_studio.task_progress import TaskProgress
+from hmp_studio.timeline import Timeline
 from hmp_studio.video_view import VideoView
-
-VIDEO_FILTER = "Videos (*.mp4 *.mov *.avi *.mkv *.m4v *.webm);;All files (*)"
-
-
-def settings() -> QSettings:
-    """The studio's persistent settings."""
-    return QSettings("HMP", "HMP Studio")
 
 
 class MainWindow(QMainWindow):
-    """Video canvas over transport controls; File > Open, drag and drop, or ``open_video(path)``."""
+    """Video and keypoints over transport controls; timeline and edit history in docks; File/Edit/Navigate/
+    Playback/View/Help menus. ``autosave_folder`` overrides where autosaves go (default: app data folder)."""
 
-    def __init__(self) -> None:
+    def __init__(self, autosave_folder: Path | None = None) -> None:
         super().__init__()
-        self.video: VideoReader | None = None
+        self.document = Document(self)
         self.playback = Playback(self)
         self.view = VideoView()
+        self.overlay = KeypointOverlay(self.view.view_box, self.document, self)
         self.controls = PlayerControls(self.playback)
+        self.timeline = Timeline(self.document)
         self.loader = FrameLoader(self)
+        self.autosave = Autosave(self.document, autosave_folder)
+        self.files = ProjectFiles(self, self.document, self.autosave)
+        self.editor = Editor(self.document, self.overlay, self.timeline, self)
+        self.navigator = Navigator(self.document, self.playback, self)
+        self.task_progress = TaskProgress()
+        self.detection = DetectionRunner(self, self.document, self.task_progress)
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -43,89 +60,151 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.view, stretch=1)
         layout.addWidget(self.controls)
         self.setCentralWidget(central)
+        self.statusBar().addPermanentWidget(self.task_progress)
         self.setAcceptDrops(True)
         self._build_menus()
+        self.timeline_dock = self.add_dock("Timeline", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.history_dock = self.add_dock("History", QUndoView(self.document.undo_stack),
+                                          Qt.DockWidgetArea.RightDockWidgetArea)
+        self._connect()
+        self._update_title()
+        self.resize(1280, 860)
+        self.resizeDocks([self.timeline_dock], [190], Qt.Orientation.Vertical)
+        self.resizeDocks([self.history_dock], [320], Qt.Orientation.Horizontal)
+        store = settings()
+        for key, restore in (("geometry", self.restoreGeometry), ("state", self.restoreState)):
+            value = store.value(f"main_window/{key}")
+            if isinstance(value, QByteArray):
+                restore(value)
 
+    @property
+    def video(self) -> VideoReader | None:
+        """The open video."""
+        return self.document.video
+
+    def add_dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        """Put ``widget`` in a dock (its layout persists) and list it under View."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"{title.lower().replace(' ', '_')}_dock")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.view_menu.addAction(dock.toggleViewAction())
+        return dock
+
+    def open_path(self, path: str | os.PathLike) -> bool:
+        """Open a project (.hmp) or a video; on failure explain why and keep what is open."""
+        return self.files.open_path(Path(path))
+
+    def _build_menus(self) -> None:
+        """The menus; their shortcuts work wherever the focus is in the window."""
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._add(file_menu, "&Open…", QKeySequence.StandardKey.Open, self.files.choose_and_open)
+        self.recent_menu = RecentFilesMenu(self)
+        self.recent_menu.open_requested.connect(self.open_path)
+        file_menu.addMenu(self.recent_menu)
+        self._add(file_menu, "&Save", QKeySequence.StandardKey.Save, self.files.save)
+        self._add(file_menu, "Save &As…", QKeySequence("Ctrl+Shift+S"), self.files.save_as)
+        file_menu.addSeparator()
+        file_menu.addAction(self.detection.action)
+        file_menu.addSeparator()
+        self._add(file_menu, "Se&ttings…", QKeySequence("Ctrl+,"), self._show_settings)
+        self._add(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
+
+        edit_menu = bar.addMenu("&Edit")
+        undo = self.document.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = self.document.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        edit_menu.addActions([undo, redo])
+        edit_menu.addSeparator()
+        edit_menu.addActions(self.editor.actions)
+        edit_menu.addSeparator()
+        edit_menu.addActions(self.editor.scope_group.actions())
+
+        bar.addMenu("&Navigate").addActions(self.navigator.actions)
+        bar.addMenu(PlaybackMenu(self.playback, self.timeline, self))
+
+        self.view_menu = bar.addMenu("&View")
+        self._add(self.view_menu, "&Fit Frame to Window", QKeySequence("F"), self.view.fit_frame)
+        self.view_menu.addActions(self.timeline.actions)
+        self.view_menu.addSeparator()
+
+        help_menu = bar.addMenu("&Help")
+        self._add(help_menu, "&Keyboard Shortcuts", QKeySequence.StandardKey.HelpContents, self.show_cheat_sheet)
+
+    def _add(self, menu: QMenu, text: str, shortcut: QKeySequence | QKeySequence.StandardKey,
+             slot: Callable[[], object]) -> QAction:
+        """Add a menu action with a keyboard shortcut."""
+        action = QAction(text, self, shortcut=QKeySequence(shortcut))
+        action.triggered.connect(lambda _=False: slot())
+        menu.addAction(action)
+        return action
+
+    def _connect(self) -> None:
+        """Wire the parts: the document drives the views, the playback drives the frame loader."""
+        self.document.opened.connect(self._on_opened)
+        self.document.modified_changed.connect(self.setWindowModified)
+        self.document.modified_changed.connect(self._update_title)
         self.playback.frame_changed.connect(self._request_frame)
+        self.playback.frame_changed.connect(self.timeline.set_frame)
+        self.timeline.frame_requested.connect(self.playback.seek)
         self.loader.frame_loaded.connect(self._show_frame)
         self.loader.load_failed.connect(self._report_frame_error)
         self.loader.start()
+        self.overlay.menu_requested.connect(lambda position: self.editor.context_menu().exec(position))
+        self.overlay.selection_changed.connect(self._show_selection)
+        for source in (self.files, self.editor, self.navigator, self.detection):
+            source.message.connect(self.statusBar().showMessage)
+        self.autosave.failed.connect(self.statusBar().showMessage)
 
-        self._update_title()
-        self.resize(1200, 800)
-        geometry = settings().value("main_window/geometry")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-
-    def _build_menus(self) -> None:
-        """File and Playback menus; their shortcuts work wherever the focus is in the window."""
-        file_menu = self.menuBar().addMenu("&File")
-        self._add_action(file_menu, "&Open Video…", QKeySequence.StandardKey.Open, self.choose_video)
-        file_menu.addSeparator()
-        self._add_action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
-
-        play_menu = self.menuBar().addMenu("&Playback")
-        self._add_action(play_menu, "&Play / Pause", Qt.Key.Key_Space, self.playback.toggle)
-        self._add_action(play_menu, "&Next Frame", Qt.Key.Key_Right, lambda: self.playback.step(1))
-        self._add_action(play_menu, "P&revious Frame", Qt.Key.Key_Left, lambda: self.playback.step(-1))
-        self._add_action(play_menu, "&First Frame", Qt.Key.Key_Home, lambda: self.playback.seek(0))
-        self._add_action(play_menu, "&Last Frame", Qt.Key.Key_End, lambda: self.playback.seek(self.playback.num_frames))
-
-    def _add_action(
-        self, menu: QMenu, text: str, shortcut: QKeySequence.StandardKey | Qt.Key, slot: Callable[[], object]
-    ) -> None:
-        """Add a menu action with a keyboard shortcut."""
-        action = QAction(text, self, shortcut=QKeySequence(shortcut))
-        action.triggered.connect(slot)
-        menu.addAction(action)
-
-    def choose_video(self) -> None:
-        """Ask for a video file and open it."""
-        store = settings()
-        start = str(store.value("last_video_dir", str(Path.home())))
-        path, _ = QFileDialog.getOpenFileName(self, "Open Video", start, VIDEO_FILTER)
-        if path:
-            store.setValue("last_video_dir", str(Path(path).parent))
-            self.open_video(path)
-
-    def open_video(self, path: str | os.PathLike) -> bool:
-        """Open ``path`` and show its first frame; on failure explain why and keep the current video."""
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            video = open_video(path)
-        except VideoError as exc:
-            QApplication.restoreOverrideCursor()
-            QMessageBox.critical(self, "Cannot open video", str(exc))
-            return False
-        QApplication.restoreOverrideCursor()
-        previous, self.video = self.video, video
-        self.playback.set_video(video.timestamps)  # requests frame 0 of the new video first
-        if previous is not None:
-            previous.close()
+    def _on_opened(self) -> None:
+        """A project is open: show its video from the first frame."""
+        video = self.document.video
+        self.playback.set_video(video.timestamps)
         self._update_title()
         width, height = video.size
         self.statusBar().showMessage(f"{width}×{height}   {video.fps:.3g} fps   {video.num_frames} frames")
-        return True
 
     def _request_frame(self, index: int) -> None:
         """Have the loader decode the frame the playback moved to."""
-        if self.video is not None:
-            self.loader.request(self.video, index)
+        if self.document.video is not None:
+            self.loader.request(self.document.video, index)
 
     def _show_frame(self, video: VideoReader, index: int, rgb: np.ndarray) -> None:
-        """Display a decoded frame unless it belongs to a video closed since it was requested."""
-        if video is self.video:
+        """Display a decoded frame and its keypoints, unless its video was closed since it was requested."""
+        if video is self.document.video:
             self.view.show_frame(index, rgb)
+            self.overlay.show_frame(index)
 
     def _report_frame_error(self, video: VideoReader, index: int, reason: str) -> None:
         """Tell the user about a frame that cannot be decoded."""
-        if video is self.video:
+        if video is self.document.video:
             self.statusBar().showMessage(reason)
 
+    def _show_selection(self) -> None:
+        """Name the selected keypoint in the status bar."""
+        if self.overlay.selected is not None:
+            track, joint = self.overlay.selected
+            side = self.document.project.track(track).handedness
+            self.statusBar().showMessage(f"Selected: {side} hand, {MEDIAPIPE_JOINT_NAMES[joint]}")
+
     def _update_title(self) -> None:
-        """Name the open video in the title bar."""
-        name = self.video.path.name if self.video is not None else "no video"
-        self.setWindowTitle(f"HMP Studio — {name}")
+        """Name the open project or video in the title bar (with * while modified)."""
+        source = self.document.source
+        self.setWindowTitle(f"HMP Studio — {source.name if source else 'no video'}[*]")
+
+    def show_cheat_sheet(self) -> CheatSheet:
+        """Open the keyboard shortcut sheet."""
+        sheet = CheatSheet(self.menuBar(), self)
+        sheet.show()
+        return sheet
+
+    def _show_settings(self) -> None:
+        """Open the settings dialog."""
+        from hmp_studio.settings_dialog import SettingsDialog  # imports the fitting presets (torch)
+
+        SettingsDialog(self).exec()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         """Accept a drag carrying a local file."""
@@ -137,13 +216,18 @@ class MainWindow(QMainWindow):
         paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
         if paths:
             event.acceptProposedAction()
-            self.open_video(paths[0])
+            self.open_path(paths[0])
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Remember the window geometry and stop playback and decoding."""
-        settings().setValue("main_window/geometry", self.saveGeometry())
+        """Offer to save unsaved changes, remember the layout, stop playback, detection and decoding."""
+        if not self.files.confirm_discard():
+            event.ignore()
+            return
+        store = settings()
+        store.setValue("main_window/geometry", self.saveGeometry())
+        store.setValue("main_window/state", self.saveState())
         self.playback.pause()
+        self.detection.stop()
         self.loader.stop()
-        if self.video is not None:
-            self.video.close()
+        self.document.close()
         super().closeEvent(event)

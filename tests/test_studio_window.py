@@ -37,7 +37,7 @@ def shows_frame(win: MainWindow, index: int) -> bool:
 
 
 def test_opening_shows_the_first_frame(window: MainWindow, qtbot, sample_video: Path) -> None:
-    assert window.open_video(sample_video)  # what `hmp-studio VIDEO` calls
+    assert window.open_path(sample_video)  # what `hmp-studio VIDEO` calls
     qtbot.waitUntil(lambda: shows_frame(window, 0))
     with open_video(sample_video) as video:
         assert np.array_equal(window.view.image_item.image, video.frame(0))
@@ -47,7 +47,7 @@ def test_opening_shows_the_first_frame(window: MainWindow, qtbot, sample_video: 
 
 
 def test_slider_scrubs_to_the_requested_frame(window: MainWindow, qtbot, sample_video: Path) -> None:
-    window.open_video(sample_video)
+    window.open_path(sample_video)
     for index in (40, 550, 120):  # scrubbing: older requests may be dropped
         window.controls.slider.setValue(index)
     window.controls.slider.setValue(300)
@@ -58,7 +58,7 @@ def test_slider_scrubs_to_the_requested_frame(window: MainWindow, qtbot, sample_
 
 
 def test_play_advances_and_pause_stops(window: MainWindow, qtbot, reach_video: Path) -> None:
-    window.open_video(reach_video)
+    window.open_path(reach_video)
     qtbot.waitUntil(lambda: shows_frame(window, 0))
     window.controls.play_button.click()
     assert window.playback.playing
@@ -72,7 +72,7 @@ def test_play_advances_and_pause_stops(window: MainWindow, qtbot, reach_video: P
 
 
 def test_arrow_keys_step_frames(window: MainWindow, qtbot, reach_video: Path) -> None:
-    window.open_video(reach_video)
+    window.open_path(reach_video)
     window.activateWindow()
     qtbot.keyClick(window, Qt.Key.Key_Right)
     qtbot.keyClick(window, Qt.Key.Key_Right)
@@ -85,12 +85,12 @@ def test_arrow_keys_step_frames(window: MainWindow, qtbot, reach_video: Path) ->
 def test_unreadable_file_reports_and_keeps_the_video(
     window: MainWindow, qtbot, reach_video: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    window.open_video(reach_video)
+    window.open_path(reach_video)
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text, *rest: shown.append(text))
     bad = tmp_path / "meeting_notes.mp4"
     bad.write_text("not a video\n" * 100)
-    assert not window.open_video(bad)
+    assert not window.open_path(bad)
     assert len(shown) == 1 and "meeting_notes.mp4" in shown[0]
     assert window.video is not None and window.video.path == reach_video
     window.controls.slider.setValue(100)
@@ -152,3 +152,41 @@ def test_playback_runs_in_real_time_and_stops_at_the_end(qtbot) -> None:
     qtbot.waitUntil(lambda: not playback.playing, timeout=3000)
     assert time.perf_counter() - clock >= 0.29
     assert shown[-1] == 5 and shown == sorted(shown) and playback.index == 5
+
+
+def test_loop_replays_a_range_at_the_chosen_speed(qtbot) -> None:
+    playback = Playback()
+    playback.set_video(np.arange(12) * 0.02)  # 50 fps
+    playback.set_speed(2.0)
+    playback.set_loop((3, 6))
+    shown: list[int] = []
+    playback.frame_changed.connect(shown.append)
+    playback.play()
+    qtbot.wait(400)  # a pass shows 4 frames for 0.02 s of video each: 0.04 s at double speed
+    playback.pause()
+    assert shown[0] == 3 and set(shown) <= {3, 4, 5, 6}
+    wraps = sum(1 for a, b in zip(shown, shown[1:]) if b < a)
+    assert 6 <= wraps <= 11, shown
+
+    playback.set_loop(None)
+    playback.set_speed(0.5)
+    playback.seek(0)
+    clock = time.perf_counter()
+    playback.play()
+    qtbot.waitUntil(lambda: not playback.playing, timeout=3000)
+    assert time.perf_counter() - clock >= 0.43  # 0.22 s of video at half speed
+
+
+def test_loop_range_follows_the_timeline_selection(window: MainWindow, qtbot, reach_video: Path) -> None:
+    window.open_path(reach_video)
+    qtbot.waitUntil(lambda: shows_frame(window, 0))
+    window.playback.seek(20)
+    qtbot.keyClick(window, Qt.Key.Key_BracketLeft)
+    window.playback.seek(40)
+    qtbot.keyClick(window, Qt.Key.Key_BracketRight)
+    qtbot.keyClick(window, Qt.Key.Key_L)
+    assert window.playback.loop == (20, 40)
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert window.playback.loop == (0, 201)
+    qtbot.keyClick(window, Qt.Key.Key_L)
+    assert window.playback.loop is None
