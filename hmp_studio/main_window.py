@@ -150,6 +150,7 @@ class MainWindow(QMainWindow):
         self.playback.frame_changed.connect(self.timeline.set_frame)
         self.timeline.frame_requested.connect(self.playback.seek)
         self.loader.frame_loaded.connect(self._show_frame)
+        self.view.frame_set.connect(self.overlay.show_frame)
         self.loader.load_failed.connect(self._report_frame_error)
         self.loader.start()
         self.overlay.menu_requested.connect(lambda position: self.editor.context_menu().exec(position))
@@ -172,10 +173,9 @@ class MainWindow(QMainWindow):
             self.loader.request(self.document.video, index)
 
     def _show_frame(self, video: VideoReader, index: int, rgb: np.ndarray) -> None:
-        """Display a decoded frame and its keypoints, unless its video was closed since it was requested."""
+        """Display a decoded frame (its layers follow), unless its video was closed since it was requested."""
         if video is self.document.video:
             self.view.show_frame(index, rgb)
-            self.overlay.show_frame(index)
 
     def _report_frame_error(self, video: VideoReader, index: int, reason: str) -> None:
         """Tell the user about a frame that cannot be decoded."""

@@ -94,6 +94,16 @@ class ProjectFiles(QObject):
         found = self._autosave.find(source)
         if found is None:
             return None
+        try:
+            recovered = load_project(found)
+        except ProjectError as error:
+            QMessageBox.warning(self._parent, "Cannot recover", f"{error}\nThe file is kept at {found}.")
+            return None
+        if recovered.video.sha256 != project.video.sha256:
+            QMessageBox.warning(self._parent, "Cannot recover",
+                                f"Unsaved changes were found for {source.name}, but for another video content.\n"
+                                f"They are kept at {found}.")
+            return None
         when = datetime.datetime.fromtimestamp(found.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
         box = QMessageBox(
             QMessageBox.Icon.Question,
@@ -108,13 +118,7 @@ class ProjectFiles(QObject):
         if box.clickedButton() is not recover:
             found.unlink(missing_ok=True)
             return None
-        try:
-            recovered = load_project(found)
-        except ProjectError as error:
-            QMessageBox.warning(self._parent, "Cannot recover", f"{error}\nThe file is kept at {found}.")
-            return None
-        recovered.path = project.path
-        recovered.video = project.video
+        recovered.path, recovered.video = project.path, project.video
         return recovered
 
     def save(self) -> bool:

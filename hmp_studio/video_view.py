@@ -27,6 +27,7 @@ class VideoView(pg.GraphicsLayoutWidget):
     boxes) added to ``view_box`` in image pixel coordinates line up with the frame. Wheel zooms, drag pans.
     """
 
+    frame_set = Signal(int)  # a new frame was set: canvas layers (keypoints, meshes) draw theirs for it
     frame_shown = Signal(int)  # a newly set frame has been painted: it is on screen
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -51,6 +52,7 @@ class VideoView(pg.GraphicsLayoutWidget):
         self._unpainted = True
         if previous is None or previous.shape != rgb.shape:
             self.fit_frame()
+        self.frame_set.emit(index)
 
     def fit_frame(self) -> None:
         """Zoom and pan so the whole frame fills the canvas."""
