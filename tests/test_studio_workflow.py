@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
+from hmp_engine.detection import OCCLUSION_THRESHOLD
 from hmp_engine.session import EditState, load_project
 from hmp_studio.main_window import MainWindow
 
@@ -43,6 +44,8 @@ def test_detect_correct_save_and_reopen_the_sample(window: MainWindow, qtbot, sa
     assert events[-1] == DETECTED_FRAMES and not window.task_progress.isVisible()
     assert window.document.undo_stack.undoText() == "Detect hands" and window.isWindowModified()
     assert window.timeline.image.image.shape == (22, 621, 4)
+    unsure = project.track(0).keypoints[200:230, THUMB_TIP, 2] < OCCLUSION_THRESHOLD
+    assert (np.flatnonzero(unsure) + 200).tolist() == [206, *range(208, 224)], "the detections the test relies on"
 
     # drag the index fingertip on frame 100 with the mouse: one undo entry
     show_frame(qtbot, window, 100)
