@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QTimer, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -18,18 +18,7 @@ from hmp_studio.main_window import MainWindow
 from hmp_studio.playback import Playback
 
 
-@pytest.fixture(autouse=True)
-def private_settings(tmp_path: Path) -> None:
-    """Keep the user's real QSettings out of the tests."""
-    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-
-
-@pytest.fixture
-def window(qtbot) -> MainWindow:
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    return win
+pytest_plugins = ["studio_support"]  # its fixtures: private_settings, window
 
 
 def shows_frame(win: MainWindow, index: int) -> bool:
