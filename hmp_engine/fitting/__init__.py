@@ -8,10 +8,10 @@ Modules: ``losses`` (every term), ``windows`` (window layout and cross-fade), ``
 from hmp_engine.fitting.fit import FitResult, HandResult, default_prior_path, fit_hands, resolve_device
 from hmp_engine.fitting.presets import DEFAULT_PRESET, METHODS, PRESETS, FitSettings, StageSettings, preset
 from hmp_engine.fitting.project import (ProjectFit, fit_figures, fit_project, hand_tracks, initialise_project,
-                                        to_motion)
+                                        splice_fits, to_motion)
 
 __all__ = [
     "DEFAULT_PRESET", "METHODS", "PRESETS", "FitResult", "FitSettings", "HandResult", "ProjectFit", "StageSettings",
     "default_prior_path", "fit_figures", "fit_hands", "fit_project", "hand_tracks", "initialise_project", "preset",
-    "resolve_device", "to_motion",
+    "resolve_device", "splice_fits", "to_motion",
 ]

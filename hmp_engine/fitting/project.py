@@ -39,8 +39,10 @@ def hand_tracks(project: Project) -> dict[str, int]:
             if (track := project.detections.hand(side)) is not None}
 
 
-def initialise_project(project: Project, models: dict[str, HandModel], camera: Camera) -> dict[str, HandInit]:
-    """The initialisation of every hand with a track, from its keypoints with the user's edits applied.
+def initialise_project(project: Project, models: dict[str, HandModel], camera: Camera,
+                       frames: slice = slice(None)) -> dict[str, HandInit]:
+    """The initialisation of every hand with a track over ``frames``, from its keypoints with the user's edits
+    applied.
 
     ``models`` holds each side's model, and the right model also for a left hand alone (it lifts its landmarks).
     """
@@ -48,22 +50,44 @@ def initialise_project(project: Project, models: dict[str, HandModel], camera: C
     inits = {}
     for side, index in hand_tracks(project).items():
         track = project.track(index)
-        inits[side] = initialise_hand(models[side], project.effective_keypoints(index), track.world,
-                                      track.detected, detections.timestamps, camera, models.get("right"))
+        inits[side] = initialise_hand(models[side], project.effective_keypoints(index)[frames], track.world[frames],
+                                      track.detected[frames], detections.timestamps[frames], camera,
+                                      models.get("right"))
     return inits
 
 
 def fit_project(project: Project, models: dict[str, HandModel], settings: FitSettings,
                 prior: nn.Module | None = None, camera: Camera | None = None,
                 device: str | torch.device | None = None, progress: ProgressCallback | None = None,
-                cancel: CancelToken | None = None) -> ProjectFit:
-    """Initialise and fit every hand of the project; the default camera comes from the video's image size."""
+                cancel: CancelToken | None = None, frames: slice = slice(None)) -> ProjectFit:
+    """Initialise and fit every hand of the project (or only its ``frames``, whose arrays then cover just that
+    range: `splice_fits` puts them into the stored fits); the default camera comes from the video's image size."""
     camera = camera or Camera.default(project.detections.image_size if project.detections else project.video.size)
-    inits = initialise_project(project, models, camera)
+    inits = initialise_project(project, models, camera, frames)
     result = fit_hands(inits, models, camera, settings, prior, device, progress, cancel)
     fits = {side: HandFit(_arrays(hand), _metadata(hand, inits[side], result, settings, camera, models[side]))
             for side, hand in result.hands.items()}
     return ProjectFit(fits, result, inits, camera)
+
+
+def splice_fits(stored: dict[str, HandFit], refit: dict[str, HandFit], start: int) -> dict[str, HandFit]:
+    """The stored fits with the per-frame arrays of a range refit (from frame ``start``) replacing theirs on
+    those frames. Each hand keeps its stored shape (betas): one hand has one shape over the whole video, and a
+    short range estimates it worse. The metadata is the refit's, with the refitted ranges listed under "refits".
+    Raises ProjectError when a refitted hand has no stored fit to splice into or the range overruns it."""
+    spliced = dict(stored)
+    for side, fit in refit.items():
+        if side not in stored:
+            raise ProjectError(f"the {side} hand has no fit yet: fit the whole video before refitting a range")
+        arrays = {name: np.array(value, copy=True) for name, value in stored[side].arrays.items()}
+        stop = start + len(fit.arrays["valid"])
+        if not 0 <= start < stop <= len(arrays["valid"]):
+            raise ProjectError(f"frames {start}:{stop} lie outside the {side} hand's fit of {len(arrays['valid'])}")
+        for name in ("global_orient", "hand_pose", "transl", "valid"):
+            arrays[name][start:stop] = fit.arrays[name]
+        refits = [*stored[side].metadata.get("refits", []), [start, stop]]
+        spliced[side] = HandFit(arrays, {**fit.metadata, "refits": refits})
+    return spliced
 
 
 def _arrays(hand: HandResult) -> dict[str, np.ndarray]:
