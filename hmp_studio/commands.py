@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtGui import QUndoCommand
 
 from hmp_engine.detection import DetectionResult
 from hmp_engine.hand_model.joints import MEDIAPIPE_JOINT_NAMES
-from hmp_engine.session import EditChanges, EditState, KeypointEdit
-from hmp_studio.document import Document, TrackEdits
+from hmp_engine.session import EditChanges, EditState, HandFit, KeypointEdit
+from hmp_studio.document import Document
 
 
 class EditCommand(QUndoCommand):
@@ -54,18 +56,29 @@ class DragCommand(EditCommand):
         return True
 
 
-class DetectionCommand(QUndoCommand):
-    """Replaces the project's detections by a new detection run, dropping the edits made on the old ones."""
+class SwapCommand(QUndoCommand):
+    """Swaps a whole value of the project (its detections, its fits) for another: ``swap(*value)`` puts ``value``
+    in and returns the one it replaced, so redo and undo are the same swap."""
 
-    def __init__(self, document: Document, detections: DetectionResult) -> None:
-        super().__init__("Detect hands")
-        self._document = document
-        self._other: tuple[DetectionResult | None, TrackEdits] = (detections, {})
+    def __init__(self, swap: Callable[..., tuple], value: tuple, text: str) -> None:
+        super().__init__(text)
+        self._swap = swap
+        self._other = value
 
     def redo(self) -> None:
-        """Swap the new detections in."""
-        self._other = self._document.swap_detections(*self._other)
+        """Swap the new value in."""
+        self._other = self._swap(*self._other)
 
     def undo(self) -> None:
-        """Swap the old detections and their edits back."""
-        self._other = self._document.swap_detections(*self._other)
+        """Swap the previous value back."""
+        self._other = self._swap(*self._other)
+
+
+def detection_command(document: Document, detections: DetectionResult) -> SwapCommand:
+    """Replaces the project's detections by a new detection run, dropping the edits made on the old ones."""
+    return SwapCommand(document.swap_detections, (detections, {}), "Detect hands")
+
+
+def fit_command(document: Document, fits: dict[str, HandFit], weights: dict, text: str) -> SwapCommand:
+    """Puts a fit's hands and the weights it used into the project (the fits are one value, swapped whole)."""
+    return SwapCommand(document.swap_fits, (fits, weights), text)

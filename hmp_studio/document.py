@@ -8,7 +8,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from hmp_engine.detection import DetectionResult
-from hmp_engine.session import EditChanges, KeypointEdit, Project
+from hmp_engine.session import EditChanges, HandFit, KeypointEdit, Project
 from hmp_engine.video import VideoReader
 
 TrackEdits = dict[int, dict[tuple[int, int], KeypointEdit]]
@@ -24,6 +24,7 @@ class Document(QObject):
     opened = Signal()  # another project and video are open
     detections_changed = Signal()  # the detections (and with them all edits) were replaced
     edits_changed = Signal(int)  # the edits of this track changed
+    fits_changed = Signal()  # the fitted hands (and the weights they were fitted with) were replaced
     modified_changed = Signal(bool)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -84,6 +85,14 @@ class Document(QObject):
         previous = self.project.detections, self.project.edits
         self.project.detections, self.project.edits = detections, edits
         self.detections_changed.emit()
+        return previous
+
+    def swap_fits(self, fits: dict[str, HandFit], weights: dict) -> tuple[dict[str, HandFit], dict]:
+        """Replace the fits and their weights (commands call this); returns the ones replaced."""
+        assert self.project is not None
+        previous = self.project.fits, self.project.weights
+        self.project.fits, self.project.weights = fits, weights
+        self.fits_changed.emit()
         return previous
 
     def save(self, path: Path | None = None) -> Path:
