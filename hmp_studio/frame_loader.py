@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import Signal
 
 from hmp_engine.video import VideoError, VideoReader
+from hmp_studio.latest_request import LatestRequestThread
 
 
-class FrameLoader(QThread):
+class FrameLoader(LatestRequestThread):
     """Decodes requested frames off the GUI thread; a new request replaces any request still waiting.
 
     While the user scrubs, the slider asks for many frames; the loader decodes the one asked for last
@@ -20,25 +19,9 @@ class FrameLoader(QThread):
     frame_loaded = Signal(object, int, object)  # (VideoReader, frame index, (H, W, 3) uint8 RGB)
     load_failed = Signal(object, int, str)  # (VideoReader, frame index, reason)
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._condition = threading.Condition()
-        self._pending: tuple[VideoReader, int] | None = None
-        self._stopping = False
-
     def request(self, video: VideoReader, index: int) -> None:
         """Ask for frame ``index`` of ``video``, replacing any request not yet started."""
-        with self._condition:
-            self._pending = (video, index)
-            self._condition.notify()
-
-    def stop(self) -> None:
-        """Finish the frame being decoded, drop the pending request and end the thread."""
-        with self._condition:
-            self._stopping = True
-            self._pending = None
-            self._condition.notify()
-        self.wait()
+        self._put((video, index))
 
     def run(self) -> None:
         """Serve the newest request until stopped."""

@@ -94,6 +94,7 @@ class KeypointOverlay(QObject):
         self.selected: tuple[int, int] | None = None  # (track, joint)
         self.skeletons: list[QGraphicsPathItem] = []
         self.points: list[list[KeypointItem]] = []
+        self.visible = True
         self._drags = 0
         document.opened.connect(self.rebuild)
         document.detections_changed.connect(self.rebuild)
@@ -129,6 +130,11 @@ class KeypointOverlay(QObject):
         self.frame = frame
         self.refresh()
 
+    def set_visible(self, visible: bool) -> None:
+        """Show or hide the keypoints (the mesh overlay alone is easier to judge)."""
+        self.visible = visible
+        self.refresh()
+
     def refresh(self) -> None:
         """Redraw every track."""
         for track in range(len(self.points)):
@@ -139,7 +145,7 @@ class KeypointOverlay(QObject):
         project, frame = self._document.project, self.frame
         if project is None or track >= len(self.points):
             return
-        if frame is None or frame >= project.track(track).num_frames:
+        if frame is None or not self.visible or frame >= project.track(track).num_frames:
             self.skeletons[track].hide()
             for point in self.points[track]:
                 point.hide()

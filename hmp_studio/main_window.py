@@ -10,23 +10,31 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QUndoView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QDockWidget, QFrame, QMainWindow, QMenu, QScrollArea, QUndoView, QVBoxLayout,
+                               QWidget)
 
 from hmp_engine.hand_model.joints import MEDIAPIPE_JOINT_NAMES
 from hmp_engine.video import VideoReader
 from hmp_studio.autosave import Autosave
 from hmp_studio.cheat_sheet import CheatSheet
+from hmp_studio.compare_plot import ComparePlot
 from hmp_studio.detection_runner import DetectionRunner
 from hmp_studio.document import Document
 from hmp_studio.editor import Editor
+from hmp_studio.export_dialog import ExportDialog
+from hmp_studio.fit_panel import FitPanel
 from hmp_studio.frame_loader import FrameLoader
+from hmp_studio.hand_view import HandView
 from hmp_studio.keypoint_overlay import KeypointOverlay
+from hmp_studio.mesh_overlay import MeshOverlay
 from hmp_studio.navigator import Navigator
+from hmp_studio.overlay_video_runner import OverlayVideoRunner
 from hmp_studio.playback import Playback
 from hmp_studio.playback_menu import PlaybackMenu
 from hmp_studio.player import PlayerControls
 from hmp_studio.project_files import ProjectFiles
 from hmp_studio.recent_files import RecentFilesMenu
+from hmp_studio.render_worker import RenderThread
 from hmp_studio.settings import settings
 from hmp_studio.task_progress import TaskProgress
 from hmp_studio.timeline import Timeline
@@ -52,6 +60,15 @@ class MainWindow(QMainWindow):
         self.navigator = Navigator(self.document, self.playback, self)
         self.task_progress = TaskProgress()
         self.detection = DetectionRunner(self, self.document, self.task_progress)
+        self.renderer = RenderThread(self)
+        self.meshes = MeshOverlay(self.view.view_box, self.document, self.renderer, self)
+        self.fit_panel = FitPanel(self.document, self.timeline.selected_range)
+        self.meshes.model_source = self.fit_panel.hand_model.currentData
+        self.compare = ComparePlot()
+        self.hand_view = HandView()
+        self.overlay_actions = self._overlay_actions()
+        self.overlay_video = OverlayVideoRunner(self, self.document, self.task_progress, self.renderer, self.meshes,
+                                                self.overlay_actions[1])
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -66,6 +83,15 @@ class MainWindow(QMainWindow):
         self.timeline_dock = self.add_dock("Timeline", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.history_dock = self.add_dock("History", QUndoView(self.document.undo_stack),
                                           Qt.DockWidgetArea.RightDockWidgetArea)
+        fit_scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+        fit_scroll.setWidget(self.fit_panel)  # a small window scrolls the panel instead of growing
+        self.fit_dock = self.add_dock("Fit", fit_scroll, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.view_3d_dock = self.add_dock("3D View", self.hand_view, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.compare_dock = self.add_dock("Compare", self.compare, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.history_dock, self.view_3d_dock)
+        self.tabifyDockWidget(self.timeline_dock, self.compare_dock)
+        self.timeline_dock.raise_()
+        self.history_dock.raise_()
         self._connect()
         self._update_title()
         self.resize(1280, 860)
@@ -107,6 +133,8 @@ class MainWindow(QMainWindow):
         self._add(file_menu, "Save &As…", QKeySequence("Ctrl+Shift+S"), self.files.save_as)
         file_menu.addSeparator()
         file_menu.addAction(self.detection.action)
+        self._add(file_menu, "&Export…", QKeySequence("Ctrl+E"), self.show_export)
+        file_menu.addAction(self.overlay_video.action)
         file_menu.addSeparator()
         self._add(file_menu, "Se&ttings…", QKeySequence("Ctrl+,"), self._show_settings)
         self._add(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
@@ -128,6 +156,8 @@ class MainWindow(QMainWindow):
         self.view_menu = bar.addMenu("&View")
         self._add(self.view_menu, "&Fit Frame to Window", QKeySequence("F"), self.view.fit_frame)
         self.view_menu.addActions(self.timeline.actions)
+        self.view_menu.addSeparator()
+        self.view_menu.addActions(self.overlay_actions)
         self.view_menu.addSeparator()
 
         help_menu = bar.addMenu("&Help")
@@ -151,11 +181,17 @@ class MainWindow(QMainWindow):
         self.timeline.frame_requested.connect(self.playback.seek)
         self.loader.frame_loaded.connect(self._show_frame)
         self.view.frame_set.connect(self.overlay.show_frame)
+        self.view.frame_set.connect(self.meshes.show_frame)
+        self.meshes.drawn.connect(self.hand_view.show_render)
+        self.fit_panel.runner.fitted.connect(self.compare.show_fit)
+        self.playback.frame_changed.connect(self.compare.set_frame)
+        self.renderer.start()
         self.loader.load_failed.connect(self._report_frame_error)
         self.loader.start()
         self.overlay.menu_requested.connect(lambda position: self.editor.context_menu().exec(position))
         self.overlay.selection_changed.connect(self._show_selection)
-        for source in (self.files, self.editor, self.navigator, self.detection):
+        for source in (self.files, self.editor, self.navigator, self.detection, self.fit_panel.runner, self.meshes,
+                       self.overlay_video):
             source.message.connect(self.statusBar().showMessage)
         self.autosave.failed.connect(self.statusBar().showMessage)
 
@@ -194,6 +230,26 @@ class MainWindow(QMainWindow):
         source = self.document.source
         self.setWindowTitle(f"HMP Studio — {source.name if source else 'no video'}[*]")
 
+    def _overlay_actions(self) -> list[QAction]:
+        """Checkable View actions showing the fitted meshes, the detected keypoints and the reprojected joints."""
+        actions = []
+        for text, key, slot, checked in (("Show &Meshes", "M", self.meshes.set_mesh_visible, True),
+                                         ("Show Detected &Keypoints", "K", self.overlay.set_visible, True),
+                                         ("Show Reprojected &Joints", "J", self.meshes.set_joints_visible, False)):
+            action = QAction(text, self, shortcut=QKeySequence(key), checkable=True, checked=checked)
+            action.toggled.connect(slot)
+            actions.append(action)
+        return actions
+
+    def show_export(self) -> ExportDialog | None:
+        """Open the export dialog for the open project."""
+        if self.document.project is None:
+            return None
+        dialog = ExportDialog(self.document, self.fit_panel.hand_model.currentData(), self.renderer, self)
+        dialog.runner.message.connect(self.statusBar().showMessage)
+        dialog.show()
+        return dialog
+
     def show_cheat_sheet(self) -> CheatSheet:
         """Open the keyboard shortcut sheet."""
         sheet = CheatSheet(self.menuBar(), self)
@@ -228,6 +284,9 @@ class MainWindow(QMainWindow):
         store.setValue("main_window/state", self.saveState())
         self.playback.pause()
         self.detection.stop()
+        self.fit_panel.runner.stop()
+        self.overlay_video.stop()
         self.loader.stop()
+        self.renderer.stop()
         self.document.close()
         super().closeEvent(event)
