@@ -4,6 +4,7 @@ timeline and history docks, and the menus. Each part lives in its own module; th
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -41,12 +42,18 @@ from hmp_studio.timeline import Timeline
 from hmp_studio.video_view import VideoView
 
 
+GIL_SWITCH_S = 0.001
+"""Python's thread switch interval while the studio runs: the GUI thread shares the GIL with the fit, render and
+decode threads, and waits up to one interval per thread each time it needs it (Python's default is 5 ms)."""
+
+
 class MainWindow(QMainWindow):
     """Video and keypoints over transport controls; timeline and edit history in docks; File/Edit/Navigate/
     Playback/View/Help menus. ``autosave_folder`` overrides where autosaves go (default: app data folder)."""
 
     def __init__(self, autosave_folder: Path | None = None) -> None:
         super().__init__()
+        sys.setswitchinterval(GIL_SWITCH_S)
         self.document = Document(self)
         self.playback = Playback(self)
         self.view = VideoView()
