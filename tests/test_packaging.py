@@ -36,7 +36,11 @@ def test_hmp_command_runs() -> None:
 
 
 def test_installed_pyside_keeps_its_references_to_none_and_true() -> None:
-    """PySide6 6.12.0 drops a reference on every void call / emit and aborts Python 3.11 within seconds."""
+    """PySide6 6.12.0 drops a reference on every void call / emit and aborts Python 3.11 within seconds.
+
+    The broken build loses thousands of references in this loop; a healthy one may differ by a few (the
+    interpreter's own bookkeeping), so only a large drop fails.
+    """
     script = (
         "import sys\n"
         "from PySide6.QtCore import QObject, Signal\n"
@@ -47,6 +51,7 @@ def test_installed_pyside_keeps_its_references_to_none_and_true() -> None:
         "for _ in range(5000):\n"
         "    probe.ping.emit()\n"
         "    probe.setObjectName('probe')\n"
-        "assert (sys.getrefcount(None), sys.getrefcount(True)) == before\n"
+        "after = sys.getrefcount(None), sys.getrefcount(True)\n"
+        "assert all(b - a < 100 for a, b in zip(after, before)), (before, after)\n"
     )
     subprocess.run([sys.executable, "-c", script], check=True)
