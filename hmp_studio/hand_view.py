@@ -42,6 +42,7 @@ class HandView(QWidget):
         self.meshes = {side: gl.GLMeshItem(smooth=True, shader="shaded", color=(*style.mesh, 1.0))
                        for side, style in STYLES.items()}
         for mesh in self.meshes.values():
+            mesh.setVisible(False)  # an item without mesh data cannot draw
             self.view.addItem(mesh)
         self._aimed = False
         layout.addWidget(self.view)
