@@ -21,21 +21,12 @@ import pygltflib
 from scipy.optimize import lsq_linear
 from scipy.spatial.transform import Rotation
 
+from hmp_engine.anatomy import MANO_REST_JOINTS  # the published MANO figures quoted in DESIGN.md section 4
+
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = REPO / "resources" / "hand_mesh_source" / "webxr_generic_hand_right.glb"
 OUTPUT = REPO / "resources" / "models"
 
-# MANO right-hand rest joints in metres (MANO-21 order), the published figures quoted in DESIGN.md section 4.
-MANO_REST_JOINTS = np.array([
-    [0.0957, 0.0064, 0.0062],
-    [0.0076, 0.0012, 0.0269], [-0.0251, 0.0052, 0.0291], [-0.0473, 0.0039, 0.0290],
-    [0.0010, 0.0049, 0.0028], [-0.0302, 0.0068, -0.0028], [-0.0531, 0.0055, -0.0067],
-    [0.0269, -0.0036, -0.0370], [0.0099, -0.0035, -0.0495], [-0.0060, -0.0042, -0.0599],
-    [0.0139, 0.0024, -0.0205], [-0.0144, 0.0045, -0.0256], [-0.0379, 0.0028, -0.0332],
-    [0.0716, -0.0091, 0.0320], [0.0519, -0.0082, 0.0557], [0.0297, -0.0137, 0.0702],
-    [0.0037, -0.0164, 0.0941], [-0.0727, 0.0051, 0.0285], [-0.0788, 0.0094, -0.0108],
-    [-0.0623, 0.0067, -0.0406], [-0.0231, -0.0026, -0.0702],
-])
 PARENTS = np.array([-1, 0, 1, 2, 0, 4, 5, 0, 7, 8, 0, 10, 11, 0, 13, 14])
 CHILD_OF = {1: 2, 2: 3, 3: 17, 4: 5, 5: 6, 6: 18, 7: 8, 8: 9, 9: 20, 10: 11, 11: 12, 12: 19, 13: 14, 14: 15, 15: 16}
 """The MANO-21 joint at the far end of the bone that each MANO joint rotates."""
