@@ -161,10 +161,10 @@ def tune(runner: _Runner, validation: list[Recipe], config: AccuracyConfig) -> d
              for k, recipe in enumerate(validation)]
     fits = [(group, weight) for group in config.groups() for weight in CANDIDATES[group]]
     observed, _, per_fit = _run(runner, cases, config, fits[::-1])
-    scores: dict[str, dict[float, dict[str, float]]] = {}
+    scores: dict[str, dict[float, dict[str, float]]] = {group: {} for group in config.groups()}
     for (group, weight), errors in zip(fits[::-1], per_fit):
         last = [method for method in FIT_GROUPS[group] if method in config.methods][-1]
-        scores.setdefault(group, {})[weight.value] = summarise(errors[last])
+        scores[group][weight.value] = summarise(errors[last])
     return {"chosen": choose(scores), "scores": scores,
             "sequences": [f"{seen.truth.name} ({case.level})" for seen, case in zip(observed, cases)]}
 

@@ -9,8 +9,8 @@ shipped (HO3D, DexYCB): what our MediaPipe pipeline would hand the initialisatio
 - World landmarks (MediaPipe's metric 3D, hand-centred, camera-aligned axes): the true joints with an error that
   drifts with the pose over about half a second (a network's errors follow what it sees, so they are correlated
   in time) plus frame-to-frame jitter, both twice as large in depth (which a monocular network sees worst), and a
-  per-frame tilt of the whole hand. Their size puts the per-frame initialisation at about the error of the
-  per-frame regressor the paper starts from (PyMAF-X: 10.8 mm PA-MPJPE on HO3D).
+  per-frame tilt of the whole hand. Their size puts the per-frame initialisation a little below the error of the
+  per-frame regressor the paper starts from (8.5-9 mm PA-MPJPE here; PyMAF-X: 10.8 mm on HO3D).
 - Occlusions: whole-hand gaps (no detection) of 5-60 frames, and single fingers hidden for 5-40 frames; a hidden
   finger is not dropped but hallucinated, as detectors do: its joints are displaced by a steady random offset
   growing toward the tip, consistently in 2D and 3D, with low confidence. "heavy" affects about a third of the

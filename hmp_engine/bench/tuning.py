@@ -24,10 +24,10 @@ TUNED: dict[str, Weight] = {
     "pca": Weight(2, "prior", 0.01),
     "hmp": Weight(2, "prior", 0.1),
 }
-"""Chosen by `hmp bench accuracy --tune --occlusion heavy --seed 0` on 2026-11-24 with a snapshot of the default
-prior's training (fine-tuning step 2250): validation PA-MPJPE + RA-ACC (mm) no-prior 7.5 / 7.0 / 7.4 for accel
-1e-4 / 1e-3 / 1e-2; GMM 21.7 / 20.7 / 17.0 for prior 1e-3 / 1e-2 / 0.1 (best at the edge of its range); PCA
-11.8 / 11.9 / 13.1 for 0.01 / 0.1 / 1; HMP 6.83 / 6.77 / 7.85 for 0.01 / 0.1 / 1 (the default preset's 0.1)."""
+"""Chosen by `hmp bench accuracy --tune --occlusion heavy --seed 0` on 2026-11-24 with the default prior (the same
+choice as with a snapshot of its training): validation PA-MPJPE + RA-ACC (mm) no-prior 7.51 / 6.98 / 7.44 for
+accel 1e-4 / 1e-3 / 1e-2; GMM 21.81 / 20.97 / 17.50 for prior 1e-3 / 1e-2 / 0.1 (best at the edge of its range);
+PCA 11.55 / 11.65 / 12.63 for 0.01 / 0.1 / 1; HMP 6.79 / 6.67 / 7.49 for 0.01 / 0.1 / 1 (the default preset's 0.1)."""
 
 VALIDATION_LEVELS = ("normal", "heavy")
 """Validation sequence k is simulated under VALIDATION_LEVELS[k % 2]."""
