@@ -134,18 +134,22 @@ def test_failures_are_clear_and_leave_no_file(project: Project, tmp_path: Path,
     monkeypatch.undo()
     assert sorted(os.listdir(tmp_path)) == ["a_file"]
 
-    for kind, name in (("fbx", "old.fbx"), ("glb", "old.glb"), ("bvh", "old.bvh"), ("npz", "old.npz")):
+    for kind, name in (("glb", "old.glb"), ("bvh", "old.bvh"), ("npz", "old.npz")):
         (tmp_path / name).write_bytes(b"previous export")
     def no_space(*args: object) -> None:
         raise OSError(28, "No space left on device")
 
     with monkeypatch.context() as patch:  # the disk fills up after the data is written: the old files survive
         patch.setattr(atomic.os, "replace", no_space)
-        for kind, name in (("fbx", "old.fbx"), ("glb", "old.glb"), ("bvh", "old.bvh"), ("npz", "old.npz")):
+        for kind, name in (("glb", "old.glb"), ("bvh", "old.bvh"), ("npz", "old.npz")):
             with pytest.raises(ExportError, match="No space left"):
                 export_project(project, tmp_path / name, kind)
-    for name in ("old.fbx", "old.glb", "old.bvh", "old.npz"):
+    for name in ("old.glb", "old.bvh", "old.npz"):
         assert (tmp_path / name).read_bytes() == b"previous export"
+    (tmp_path / "old.fbx").mkdir()  # Blender's child process cannot be patched: make its final rename fail
+    with pytest.raises(ExportError, match="cannot write .*old.fbx"):
+        export_project(project, tmp_path / "old.fbx", "fbx")
+    assert not any((tmp_path / "old.fbx").iterdir())
     assert sorted(os.listdir(tmp_path)) == ["a_file", "old.bvh", "old.fbx", "old.glb", "old.npz"]
 
 

@@ -11,15 +11,20 @@ of its finger (the wrist's at the middle finger's base, a tip's past the fingert
 points out of the back of the hand; the 16 articulated bones deform the mesh ``{side}_hand_mesh`` with the model's
 blend weights. Animation: one key per frame at the video's frame rate, baked by the exporter with no
 simplification and no leaf bones; the wrist carries the root motion. Needs ``pip install bpy==5.0.1`` (Blender 5.0
-for Python 3.11); bpy is one scene per process, so exports are serialised.
+for Python 3.11). Each export runs Blender in a fresh child process: bpy is one scene per process and crashes
+when a second thread drives it, and a crash there must cost the export, never the studio and its unsaved edits.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
+import multiprocessing
 import os
-import threading
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from types import ModuleType
 from typing import Any
 
@@ -37,7 +42,10 @@ WRIST_TAIL = BONE_NAMES.index("middle1")
 TIP_BONE_LENGTH = 0.5
 """A fingertip bone's length as a share of its parent bone's."""
 
-_BLENDER = threading.Lock()
+def missing_bpy(reason: object) -> ExportError:
+    """The error for a missing Blender module, naming the fix."""
+    return ExportError(f"FBX export needs Blender as a Python module: pip install {BPY_REQUIREMENT} (Python 3.11) "
+                       f"({reason})")
 
 
 def import_bpy() -> ModuleType:
@@ -45,8 +53,7 @@ def import_bpy() -> ModuleType:
     try:
         import bpy
     except ImportError as error:
-        raise ExportError(f"FBX export needs Blender as a Python module: pip install {BPY_REQUIREMENT} "
-                          f"(Python 3.11) ({error})") from error
+        raise missing_bpy(error) from error
     return bpy
 
 
@@ -136,9 +143,30 @@ def _set_timing(scene: Any, fps: float, frames: int) -> None:
 
 
 def write_fbx(path: str | os.PathLike, skeletons: dict[str, Skeleton], fps: float, up: str, scale: float) -> None:
-    """Write the hands (skeletons in Blender's frame: up "z", scale 1) as an .fbx atomically. Raises ExportError."""
+    """Write the hands (skeletons in Blender's frame: up "z", scale 1) as an .fbx atomically, with Blender in a
+    child process. Raises ExportError, also when Blender crashes."""
+    if importlib.util.find_spec("bpy") is None:  # say so here rather than after starting Blender's process
+        raise missing_bpy("no module named 'bpy'")
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_forget_blender_paths) as blender:
+        try:
+            blender.submit(write_fbx_in_process, path, skeletons, fps, up, scale).result()
+        except BrokenProcessPool as error:
+            raise ExportError(f"Blender crashed while writing '{path}'; nothing was written") from error
+
+
+def _forget_blender_paths() -> None:
+    """Drop the script folders an earlier ``import bpy`` in the parent added to the sys.path the child inherits:
+    through them ``import bpy`` would find Blender's pure-Python package instead of the module that loads it."""
+    marker = f"{os.sep}bpy{os.sep}"
+    sys.path[:] = [entry for entry in sys.path if marker not in entry]
+
+
+def write_fbx_in_process(path: str | os.PathLike, skeletons: dict[str, Skeleton], fps: float, up: str,
+                         scale: float) -> None:
+    """`write_fbx` in this process, which must not have run Blender from another thread."""
     bpy = import_bpy()
-    with _BLENDER, contextlib.redirect_stdout(io.StringIO()):
+    with contextlib.redirect_stdout(io.StringIO()):
         bpy.ops.wm.read_factory_settings(use_empty=True)
         scene = bpy.context.scene
         _set_timing(scene, fps, next(iter(skeletons.values())).num_frames)
