@@ -25,8 +25,8 @@ SUFFIXES = {"npz": ".npz", "amass": "_amass.npz", "fbx": ".fbx", "glb": ".glb", 
 
 
 class ExportRunner(TaskRunner):
-    """Runs one export at a time on a snapshot of the project, on the studio's long-lived worker thread: Blender
-    (FBX) crashes when a second thread uses it, so every export must run on the same one."""
+    """Runs one export at a time on a snapshot of the project, on the studio's long-lived worker thread (an FBX
+    export starts Blender in a child process, so a Blender crash cannot take the studio down)."""
 
     def __init__(self, parent: QObject, document: Document, progress: TaskProgress, worker: RenderThread) -> None:
         super().__init__(parent, document, progress)
