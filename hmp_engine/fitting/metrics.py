@@ -19,11 +19,10 @@ def mean_acceleration(joints: np.ndarray, times: np.ndarray) -> dict[str, float]
     mm/frame^2) and per second^2 from the real frame times (m/s^2); 0 for fewer than 3 frames."""
     if len(joints) < 3:
         return {"mm_per_frame2": 0.0, "m_per_s2": 0.0}
-    per_frame = joints[:-2] - 2 * joints[1:-1] + joints[2:]
     dt = np.maximum(np.diff(np.asarray(times, dtype=np.float64)), 1e-3)
     velocity = np.diff(joints, axis=0) / dt[:, None, None]
     per_second = np.diff(velocity, axis=0) / (0.5 * (dt[1:] + dt[:-1]))[:, None, None]
-    return {"mm_per_frame2": float(1000 * np.linalg.norm(per_frame, axis=-1).mean()),
+    return {"mm_per_frame2": float(np.nanmean(frame_accelerations(joints))),
             "m_per_s2": float(np.linalg.norm(per_second, axis=-1).mean())}
 
 
