@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from hmp_engine.fitting.metrics import frame_accelerations
+
 ROOT = 0
 
 
@@ -52,9 +54,4 @@ def valid_triples(valid: np.ndarray) -> np.ndarray:
 def ra_acc(predicted: np.ndarray, truth: np.ndarray) -> np.ndarray:
     """(T,) acceleration error ||a_pred - a_true|| in mm/frame^2 of root-aligned joints, averaged over joints, for
     each centre frame (the first and last are NaN); select valid centres with `valid_triples`."""
-    error = np.full(len(truth), np.nan)
-    if len(truth) >= 3:
-        difference = root_align(predicted) - root_align(truth)
-        acceleration = difference[:-2] - 2 * difference[1:-1] + difference[2:]
-        error[1:-1] = 1000.0 * np.linalg.norm(acceleration, axis=-1).mean(axis=-1)
-    return error
+    return frame_accelerations(root_align(predicted) - root_align(truth))
