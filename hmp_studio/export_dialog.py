@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog,
                                QFormLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QWidget)
 
@@ -15,7 +14,6 @@ from hmp_engine.hand_model import HandModelFileError
 from hmp_engine.progress import ProgressEvent
 from hmp_studio.document import Document
 from hmp_studio.fit_job import snapshot
-from hmp_studio.render_worker import RenderThread
 from hmp_studio.rows import row
 from hmp_studio.task_progress import TaskProgress
 from hmp_studio.task_runner import TaskRunner
@@ -25,12 +23,8 @@ SUFFIXES = {"npz": ".npz", "amass": "_amass.npz", "fbx": ".fbx", "glb": ".glb", 
 
 
 class ExportRunner(TaskRunner):
-    """Runs one export at a time on a snapshot of the project, on the studio's long-lived worker thread (an FBX
-    export starts Blender in a child process, so a Blender crash cannot take the studio down)."""
-
-    def __init__(self, parent: QObject, document: Document, progress: TaskProgress, worker: RenderThread) -> None:
-        super().__init__(parent, document, progress)
-        self._worker = worker
+    """Runs one export at a time on a snapshot of the project, in a task thread (an FBX export starts Blender in
+    a child process, so a Blender crash cannot take the studio down)."""
 
     def start(self, path: Path, kind: str, options: ExportOptions) -> bool:
         """Export the open project; False when nothing is open or an export runs."""
@@ -40,7 +34,7 @@ class ExportRunner(TaskRunner):
 
         def job(progress, cancel) -> ExportResult:
             progress(ProgressEvent("export", 0, 1))
-            return self._worker.call(lambda: export_project(copy, path, kind, options))
+            return export_project(copy, path, kind, options)
 
         thread = TaskThread(job, (ExportError, HandModelFileError), self)
         thread.succeeded.connect(lambda result: self._ended(
@@ -53,8 +47,7 @@ class ExportRunner(TaskRunner):
 class ExportDialog(QDialog):
     """Chooses the format, file and options; Export runs it and the dialog shows how it ended."""
 
-    def __init__(self, document: Document, hand_model: str, worker: RenderThread,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, document: Document, hand_model: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export")
         project = document.project
@@ -75,7 +68,7 @@ class ExportDialog(QDialog):
         self.scale = QDoubleSpinBox(minimum=0.001, maximum=1000.0, decimals=3, value=1.0)
         self.progress = TaskProgress()
         self.result = QLabel(wordWrap=True)
-        self.runner = ExportRunner(self, document, self.progress, worker)
+        self.runner = ExportRunner(self, document, self.progress)
         self.runner.message.connect(self.result.setText)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.export_button = buttons.addButton("Export", QDialogButtonBox.ButtonRole.ActionRole)

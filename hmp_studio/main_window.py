@@ -252,7 +252,7 @@ class MainWindow(QMainWindow):
         """Open the export dialog for the open project."""
         if self.document.project is None:
             return None
-        dialog = ExportDialog(self.document, self.fit_panel.hand_model.currentData(), self.renderer, self)
+        dialog = ExportDialog(self.document, self.fit_panel.hand_model.currentData(), self)
         dialog.runner.message.connect(self.statusBar().showMessage)
         dialog.show()
         return dialog

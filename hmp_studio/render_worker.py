@@ -1,7 +1,6 @@
 """The studio's one long-lived worker thread for work bound to a thread: OpenGL rendering (mesh overlays of single
 frames, newest request wins, and the overlay video on the same context: pyrender contexts must never be deleted,
-and each rendering thread makes one, see hmp_engine.render.context) and exports, one at a time (an FBX export
-runs Blender in a child process of its own)."""
+and each rendering thread makes one, see hmp_engine.render.context)."""
 
 from __future__ import annotations
 
