@@ -1,5 +1,6 @@
 """Shared by the export tests: a real two-hand fit of the sample, and readers of exported files that share no code
-with the writers (Blender's importers, assimp's FBX reader, glTF node evaluation per the specification)."""
+with the writers (assimp's FBX reader, glTF node evaluation per the specification; Blender's importers are in
+blender_reader)."""
 
 from __future__ import annotations
 
@@ -64,42 +65,6 @@ def in_export_frame(points: np.ndarray, up: str, scale: float = 1.0) -> np.ndarr
 def bone_names(side: str) -> list[str]:
     """The 21 bone names of one side."""
     return [f"{side}_{name}" for name in MANO21_NAMES]
-
-
-# ---- Blender (bpy): what its importers made of a file -----------------------------------------------------
-
-
-def blender_joints(bpy, names: list[str], frames: range, tips_as_tails: bool = False) -> np.ndarray:
-    """(T, 21, 3) world positions of bone heads in the current Blender scene at each frame.
-
-    With ``tips_as_tails`` the five fingertips are the tails of their parents (BVH end sites make no bone).
-    """
-    bones = {bone.name: (armature, bone) for armature in bpy.context.scene.objects if armature.type == "ARMATURE"
-             for bone in armature.pose.bones}
-    positions = np.zeros((len(frames), len(names), 3))
-    for index, frame in enumerate(frames):
-        bpy.context.scene.frame_set(frame)
-        for joint, name in enumerate(names):
-            if tips_as_tails and joint >= 16:
-                armature, bone = bones[names[(15, 3, 6, 12, 9)[joint - 16]]]
-                point = bone.tail
-            else:
-                armature, bone = bones[name]
-                point = bone.head
-            positions[index, joint] = np.array(armature.matrix_world @ point)
-    return positions
-
-
-def blender_mesh(bpy, name: str) -> np.ndarray:
-    """(V, 3) world positions of a mesh object's vertices, deformed by its modifiers, at the current frame."""
-    mesh_object = bpy.context.scene.objects[name]
-    evaluated = mesh_object.evaluated_get(bpy.context.evaluated_depsgraph_get())
-    mesh = evaluated.to_mesh()
-    points = np.zeros(len(mesh.vertices) * 3)
-    mesh.vertices.foreach_get("co", points)
-    evaluated.to_mesh_clear()
-    matrix = np.array(mesh_object.matrix_world)
-    return points.reshape(-1, 3) @ matrix[:3, :3].T + matrix[:3, 3]
 
 
 # ---- assimp: the FBX as its own reader sees it --------------------------------------------------------------

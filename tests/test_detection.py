@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from hmp_engine.detection import OCCLUSION_THRESHOLD, DetectionResult, HandObservation, detect_video, link_tracks
+from hmp_engine.detection import DetectionResult, HandObservation, detect_video, link_tracks
 from hmp_engine.progress import CancelToken, Cancelled, ProgressEvent
 from hmp_engine.video import open_video
 

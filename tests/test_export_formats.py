@@ -11,11 +11,10 @@ import numpy as np
 import pytest
 
 from hmp_engine.export import ExportOptions, export_project
-from hmp_engine.export.fbx import import_bpy
 from hmp_engine.session import Project
 
-from export_support import (FRAMES, GltfReader, assimp_nodes, blender_joints, blender_mesh, bone_names, fitted_hands,
-                            in_export_frame, two_hand_project)
+from blender_reader import BlenderScene, blender_process, import_into_blender
+from export_support import FRAMES, GltfReader, assimp_nodes, bone_names, fitted_hands, in_export_frame, two_hand_project
 
 TOLERANCE_M = 0.001
 SIDES = ("right", "left")
@@ -27,8 +26,17 @@ def project() -> Project:
 
 
 @pytest.fixture(scope="module")
-def bpy():
-    return import_bpy()
+def blender():
+    """A Blender child process that imports the exported files."""
+    with blender_process() as process:
+        yield process
+
+
+def read_back(blender, path: Path, hands: tuple = SIDES, **reading) -> BlenderScene:
+    """What Blender makes of ``path``: the listed hands' bone heads over the exported frames, and what ``reading``
+    asks of `import_into_blender`."""
+    bones = {side: bone_names(side) for side in hands}
+    return blender.submit(import_into_blender, path, bones, FRAMES, **reading).result()
 
 
 def expected_joints(side: str, up: str, scale: float = 1.0) -> np.ndarray:
@@ -44,7 +52,7 @@ def test_the_fixture_is_a_real_two_hand_fit(project: Project) -> None:
 
 
 @pytest.mark.parametrize(("up", "scale"), [("y", 100.0), ("z", 1.0)])
-def test_fbx_round_trips_through_blender_and_assimp(project, bpy, tmp_path: Path, up: str, scale: float) -> None:
+def test_fbx_round_trips_through_blender_and_assimp(project, blender, tmp_path: Path, up: str, scale: float) -> None:
     path = tmp_path / "hands.fbx"
     result = export_project(project, path, "fbx", ExportOptions(up=up, scale=scale))
     assert result.num_frames == FRAMES and result.fps == 30.0 and result.hands == SIDES
@@ -57,21 +65,15 @@ def test_fbx_round_trips_through_blender_and_assimp(project, bpy, tmp_path: Path
         error = np.linalg.norm(joints - expected_joints(side, up, scale), axis=-1).max() / scale
         assert error < TOLERANCE_M, f"assimp: {side} hand off by {error * 1000:.3f} mm"
 
-    bpy.ops.wm.read_factory_settings(use_empty=True)  # Blender converts to its own frame (z up, metres)
-    bpy.ops.import_scene.fbx(filepath=str(path), anim_offset=0.0)
-    scene = bpy.context.scene
-    assert scene.render.fps / scene.render.fps_base == pytest.approx(30.0)
+    scene = read_back(blender, path, options={"anim_offset": 0.0}, mesh_frame=17)  # Blender's frame: z up, metres
+    assert scene.fps == pytest.approx(30.0)
     for side in SIDES:
-        armature = scene.objects[f"{side}_hand"]
-        assert tuple(armature.animation_data.action.frame_range) == (0.0, FRAMES - 1)
-        assert [bone.name for bone in armature.data.bones if bone.parent is None] == [f"{side}_wrist"]
-        joints = blender_joints(bpy, bone_names(side), range(FRAMES))
-        error = np.linalg.norm(joints - expected_joints(side, "z"), axis=-1).max()
+        assert scene.frame_ranges[f"{side}_hand"] == (0.0, FRAMES - 1)
+        assert scene.roots[f"{side}_hand"] == [f"{side}_wrist"]
+        error = np.linalg.norm(scene.joints[side] - expected_joints(side, "z"), axis=-1).max()
         assert error < TOLERANCE_M, f"Blender: {side} hand off by {error * 1000:.3f} mm"
-    scene.frame_set(17)
-    for side in SIDES:
         expected = in_export_frame(fitted_hands(side)[1][17], "z")
-        mesh_error = np.linalg.norm(blender_mesh(bpy, f"{side}_hand_mesh") - expected, axis=-1).max()
+        mesh_error = np.linalg.norm(scene.meshes[f"{side}_hand_mesh"] - expected, axis=-1).max()
         assert mesh_error < TOLERANCE_M, "the skinned mesh must follow the hand model's mesh"
 
 
@@ -88,33 +90,28 @@ def test_glb_round_trips_through_its_nodes(project, tmp_path: Path, up: str) -> 
         assert np.linalg.norm(mesh - in_export_frame(fitted_hands(side)[1][11], up), axis=-1).max() < TOLERANCE_M
 
 
-def test_glb_imports_into_blender(project, bpy, tmp_path: Path) -> None:
+def test_glb_imports_into_blender(project, blender, tmp_path: Path) -> None:
     """Blender's glTF importer (y up by the specification, converted to its z up) as a second, independent reader."""
     path = tmp_path / "hands.glb"
     export_project(project, path, "glb")
-    bpy.ops.wm.read_factory_settings(use_empty=True)
-    bpy.context.scene.render.fps = 30  # glTF keys are in seconds: Blender places them on the scene's frames
-    bpy.ops.import_scene.gltf(filepath=str(path))
-    first = int(min(armature.animation_data.action.frame_range[0] for armature in bpy.context.scene.objects
-                    if armature.type == "ARMATURE"))
+    scene = read_back(blender, path, scene_fps=30.0)  # glTF keys are in seconds, placed on the scene's frames
     for side in SIDES:
-        joints = blender_joints(bpy, bone_names(side), range(first, first + FRAMES))
-        error = np.linalg.norm(joints - expected_joints(side, "z"), axis=-1).max()
+        error = np.linalg.norm(scene.joints[side] - expected_joints(side, "z"), axis=-1).max()
         assert error < TOLERANCE_M, f"{side} hand off by {error * 1000:.3f} mm"
 
 
 @pytest.mark.parametrize(("up", "hands"), [("y", SIDES), ("z", SIDES), ("y", ("left",))])
-def test_bvh_round_trips_through_blender(project, bpy, tmp_path: Path, up: str, hands: tuple) -> None:
+def test_bvh_round_trips_through_blender(project, blender, tmp_path: Path, up: str, hands: tuple) -> None:
     path = tmp_path / "hands.bvh"
     export_project(project, path, "bvh", ExportOptions(hands=hands, up=up))
     text = path.read_text()
     assert f"Frames: {FRAMES}\n" in text and text.count("ROOT") == 1 and text.count("End Site") == 5 * len(hands)
-    bpy.ops.wm.read_factory_settings(use_empty=True)
     axis_up, axis_forward = {"y": ("Y", "-Z"), "z": ("Z", "Y")}[up]
-    bpy.ops.import_anim.bvh(filepath=str(path), axis_up=axis_up, axis_forward=axis_forward, frame_start=1,
-                            use_fps_scale=False, update_scene_fps=True, rotate_mode="NATIVE")
-    assert bpy.context.scene.render.fps / bpy.context.scene.render.fps_base == pytest.approx(30.0)
+    options = {"axis_up": axis_up, "axis_forward": axis_forward, "frame_start": 1, "use_fps_scale": False,
+               "update_scene_fps": True, "rotate_mode": "NATIVE"}
+    scene = read_back(blender, path, hands, options=options, tips_as_tails=True)
+    assert scene.frame_ranges and min(start for start, _ in scene.frame_ranges.values()) == 1.0
+    assert scene.fps == pytest.approx(30.0)
     for side in hands:
-        joints = blender_joints(bpy, bone_names(side), range(1, FRAMES + 1), tips_as_tails=True)
-        error = np.linalg.norm(joints - expected_joints(side, "z"), axis=-1).max()
+        error = np.linalg.norm(scene.joints[side] - expected_joints(side, "z"), axis=-1).max()
         assert error < TOLERANCE_M, f"{side} hand off by {error * 1000:.3f} mm"
