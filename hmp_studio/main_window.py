@@ -25,6 +25,7 @@ from hmp_studio.editor import Editor
 from hmp_studio.export_dialog import ExportDialog
 from hmp_studio.fit_panel import FitPanel
 from hmp_studio.frame_loader import FrameLoader
+from hmp_studio.gui_thread_gc import collect_on_gui_thread_while_open
 from hmp_studio.hand_view import HandView
 from hmp_studio.keypoint_overlay import KeypointOverlay
 from hmp_studio.mesh_overlay import MeshOverlay
@@ -54,6 +55,7 @@ class MainWindow(QMainWindow):
     def __init__(self, autosave_folder: Path | None = None) -> None:
         super().__init__()
         sys.setswitchinterval(GIL_SWITCH_S)
+        collect_on_gui_thread_while_open(self)
         self.document = Document(self)
         self.playback = Playback(self)
         self.view = VideoView()
@@ -191,6 +193,7 @@ class MainWindow(QMainWindow):
         self.view.frame_set.connect(self.meshes.show_frame)
         self.meshes.drawn.connect(self.hand_view.show_render)
         self.fit_panel.runner.fitted.connect(self.compare.show_fit)
+        self.document.opened.connect(self.compare.clear_curves)
         self.playback.frame_changed.connect(self.compare.set_frame)
         self.renderer.start()
         self.loader.load_failed.connect(self._report_frame_error)
