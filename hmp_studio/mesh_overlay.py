@@ -102,7 +102,7 @@ class MeshOverlay(QObject):
         if layer is None:
             self.image.clear()
         else:
-            self.image.setImage(layer.rgba, autoLevels=False, levels=(0, 255))
+            self.image.setImage(layer.rgba, autoLevels=False, levels=None)  # uint8 as is: no rescaling pass
             viewport = layer.viewport
             self.image.setTransform(QTransform())
             self.image.setRect(QRectF(viewport.x, viewport.y, viewport.width, viewport.height))

@@ -110,7 +110,7 @@ class Timeline(pg.GraphicsLayoutWidget):
         self.num_frames = video.num_frames if video is not None else 0
         rgba = timeline_rgba(project, self.num_frames) if project is not None else np.zeros((0, 0, 4), np.uint8)
         if rgba.size:
-            self.image.setImage(rgba, autoLevels=False, levels=(0, 255))
+            self.image.setImage(rgba, autoLevels=False, levels=None)  # uint8 as is: no rescaling pass
             self.image.setRect(QRectF(-0.5, 0, self.num_frames, len(rgba)))
         else:
             self.image.clear()

@@ -47,7 +47,7 @@ class VideoView(pg.GraphicsLayoutWidget):
     def show_frame(self, index: int, rgb: np.ndarray) -> None:
         """Display frame ``index`` (an (H, W, 3) uint8 RGB array); fit the view when the frame size changes."""
         previous = self.image_item.image
-        self.image_item.setImage(rgb, autoLevels=False, levels=(0, 255))
+        self.image_item.setImage(rgb, autoLevels=False, levels=None)  # uint8 as is: no rescaling pass
         self.frame_index = index
         self._unpainted = True
         if previous is None or previous.shape != rgb.shape:
