@@ -1,8 +1,10 @@
-"""How long the GUI thread stalls during a fit: ``python -m hmp_studio.bench_gui [--frames N] [--iterations A B C]``.
+"""How long the GUI thread stalls during a fit: ``python -m hmp_studio.bench_gui [--frames N] [--iterations A B C]
+[--trace-stalls MS]``.
 
 Opens the bundled sample in the real window, detects its first frames, then runs a fit from the Fit dock while
 the video plays (frames decoded, keypoints and the previous fit's meshes drawn), and a 10 ms timer on the GUI
-thread records the longest gap between its ticks: the longest the window could not respond. Prints a JSON report.
+thread records the longest gap between its ticks: the longest the window could not respond. Prints a JSON report;
+with ``--trace-stalls`` it also lists where the GUI thread was while blocked for longer than MS milliseconds.
 """
 
 from __future__ import annotations
@@ -10,12 +12,15 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import sys
 import time
 from pathlib import Path
 
 import PySide6
 from PySide6.QtCore import QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
+
+from hmp_studio.stall_sampler import StallSampler
 
 SAMPLE = Path(__file__).resolve().parents[1] / "resources" / "samples" / "right_hand_gestures_720p30.mp4"
 
@@ -34,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frames", type=int, default=120, help="frames to detect and fit (default 120)")
     parser.add_argument("--iterations", type=int, nargs=3, default=(100, 100, 50), metavar="N")
     parser.add_argument("--settings", type=Path, default=Path("/tmp/hmp_bench_gui_settings"))
+    parser.add_argument("--trace-stalls", type=float, metavar="MS", help="sample the GUI thread's stack in stalls")
     args = parser.parse_args(argv)
     QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(args.settings))
     app = QApplication.instance() or QApplication([])
@@ -55,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
 
     heartbeat = QTimer(interval=10)
     heartbeat.timeout.connect(tick)
+    sampler = StallSampler(args.trace_stalls / 1000) if args.trace_stalls else None
+    if sampler is not None:
+        heartbeat.timeout.connect(sampler.beat)
     results = []
     for run in ("first fit (no overlay yet)", "refit while the overlay plays"):
         gaps.clear()
@@ -64,9 +73,13 @@ def main(argv: list[str] | None = None) -> int:
             window.playback.play()
         start = last[0] = time.perf_counter()
         heartbeat.start()
+        if sampler is not None:
+            sampler.start()
         window.fit_panel.run()
         _wait(window.fit_panel.runner.finished, 1200)
         heartbeat.stop()
+        if sampler is not None:
+            sampler.pause()
         window.playback.pause()
         ordered = sorted(gaps)
         results.append({"run": run, "seconds": round(time.perf_counter() - start, 2), "ticks": len(gaps),
@@ -80,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
               "qt_platform": app.platformName(), "frames": args.frames, "iterations": list(args.iterations),
               "runs": results}
     print(json.dumps(report, indent=2))
+    if sampler is not None:
+        for stall in sampler.report():
+            print(f"--- GUI thread stalled here for {stall['ms']} ms of samples:\n{stall['stack']}", file=sys.stderr)
     return 0
 
 
