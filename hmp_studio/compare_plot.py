@@ -1,5 +1,5 @@
 """Initialisation against fit, per frame: the reprojection error and the joint acceleration curves of the last
-fit run (over the frames it covered), with the current frame marked."""
+fit run in this session (over the frames it covered), with the current frame marked."""
 
 from __future__ import annotations
 
@@ -29,13 +29,17 @@ class ComparePlot(pg.GraphicsLayoutWidget):
             plot.addItem(cursor)
         self.curves: dict[str, np.ndarray] = {}
 
-    def show_fit(self, fit: ProjectFit, first: int) -> None:
-        """Plot the curves of a fit whose arrays start at frame ``first``."""
+    def clear_curves(self) -> None:
+        """Show no fit (another project was opened: its fits were run in an earlier session)."""
         self.curves = {}
         for plot in (self.error_plot, self.accel_plot):
-            for item in [item for item in plot.listDataItems()]:
+            for item in plot.listDataItems():
                 plot.removeItem(item)
         self.error_plot.legend.clear()
+
+    def show_fit(self, fit: ProjectFit, first: int) -> None:
+        """Plot the curves of a fit whose arrays start at frame ``first``."""
+        self.clear_curves()
         for side, hand in fit.result.hands.items():
             init = fit.inits[side]
             frames = np.arange(first, first + len(hand.joints))
