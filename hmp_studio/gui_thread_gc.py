@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import gc
 
-import shiboken6
 from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
@@ -43,12 +42,17 @@ def collect_on_gui_thread_while_open(window: QWidget) -> None:
 
 
 def _window_destroyed() -> None:
-    """One window fewer: collect what it leaves as soon as it is gone (its wrappers of thousands of Qt objects
-    take a second to finalise: not later, in the middle of another window's fit); with none left, automatic
-    collection takes over again."""
+    """One window fewer: collect what it left as soon as it is gone (the wrappers of its thousands of Qt objects take
+    up to a second to finalise: better now than in the middle of another window's fit)."""
     global _open_windows
     _open_windows -= 1
-    QTimer.singleShot(0, gc.collect)  # after the window's destructor has finished
-    if _open_windows == 0 and shiboken6.isValid(_collector.timer):  # at exit Qt may have deleted the timer first
+    QTimer.singleShot(0, _collect_what_windows_left)  # once the window's destructor has finished
+
+
+def _collect_what_windows_left() -> None:
+    """Collect on the GUI thread; with no window open any more, automatic collection takes over again (only now:
+    before this collection another thread could have finalised the closed windows' Qt objects)."""
+    gc.collect()
+    if _open_windows == 0:
         _collector.timer.stop()
         gc.enable()
