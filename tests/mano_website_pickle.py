@@ -37,8 +37,11 @@ class Python2Object:
 
 
 class Python2Pickler:
-    """Emits protocol 2 opcodes as Python 2's cPickle did: str as byte strings, sets via `__builtin__.set`,
-    numpy arrays via `_reconstruct`, everything but numbers memoised (strings and globals reused through BINGET)."""
+    """Emits protocol 2 opcodes as Python 2's cPickle did.
+
+    A str becomes a byte string, a set `__builtin__.set([...])`, a numpy array `_reconstruct` plus raw bytes;
+    everything but numbers is memoised, strings and globals reused through BINGET.
+    """
 
     def __init__(self, objects: str = "newobj") -> None:
         if objects not in ("newobj", "reconstructor"):
@@ -198,8 +201,10 @@ class Python2Pickler:
 
 
 def chumpy_state(**terms: Any) -> dict:
-    """What chumpy's ``Ch.__getstate__`` keeps of a node: its terms and bookkeeping (``_parents`` and ``_cache``
-    are dropped), ``_dirty_vars`` a set of term names."""
+    """The state chumpy's ``Ch.__getstate__`` keeps of a node: its terms and bookkeeping.
+
+    ``_parents`` and ``_cache`` are dropped; ``_dirty_vars`` is a set of term names.
+    """
     return {"_dirty_vars": set(terms), "_itr": None, "_depends_on_deps": {}, "_make_dense": False,
             "_make_sparse": False, **terms}
 
@@ -228,7 +233,7 @@ def website_layout(data: dict[str, Any], seed: int = 0) -> dict[str, Any]:
     """A MANO-format dict (plain numpy) laid out as the website files are: keys, order, types and chumpy nodes.
 
     ``shapedirs`` becomes a ``Select`` of the first 10 of 20 directions (the other 10 are noise the reader must
-    leave out), ``J`` the rest joints; ``hands_coeffs`` are coefficients of the PCA basis (random here)."""
+    leave out); ``J`` (rest joints) and ``hands_coeffs`` (PCA coefficients) are made when the dict has none."""
     rng = np.random.default_rng(seed)
     shapedirs = np.asarray(data["shapedirs"], dtype=np.float64)[..., :10]
     extra = rng.normal(0.0, 0.01, shapedirs.shape)
@@ -239,9 +244,9 @@ def website_layout(data: dict[str, Any], seed: int = 0) -> dict[str, Any]:
         "f": np.asarray(data["f"], dtype=np.uint32),
         "J_regressor": csc(regressor),
         "kintree_table": np.asarray(data["kintree_table"], dtype=np.int64),
-        "J": regressor @ np.asarray(data["v_template"], dtype=np.float64),
+        "J": np.asarray(data.get("J", regressor @ np.asarray(data["v_template"])), dtype=np.float64),
         "bs_style": "lbs",
-        "hands_coeffs": rng.normal(0.0, 1.0, (64, 45)),
+        "hands_coeffs": np.asarray(data.get("hands_coeffs", rng.normal(0.0, 1.0, (64, 45))), dtype=np.float64),
         "weights": np.asarray(data["weights"], dtype=np.float64),
         "posedirs": np.asarray(data["posedirs"], dtype=np.float64),
         "hands_mean": np.asarray(data["hands_mean"], dtype=np.float64),
@@ -260,8 +265,10 @@ def write_website_file(path: Path, data: dict[str, Any], objects: str = "newobj"
 
 
 def write_website_download(root: Path, objects: str = "newobj", hands_mean_seed: int | None = None) -> Path:
-    """``root/mano_v1_2/models/MANO_{RIGHT,LEFT}.pkl`` made from the open hand model (a non-zero ``hands_mean``
-    when a seed is given); returns ``root/mano_v1_2``."""
+    """Write ``root/mano_v1_2/models/MANO_{RIGHT,LEFT}.pkl`` from the open hand model; return ``root/mano_v1_2``.
+
+    With a seed, ``hands_mean`` is a random non-zero pose (the open model's is zero).
+    """
     for side in ("right", "left"):
         data = read_model_file(open_model_file(side))
         if hands_mean_seed is not None:

@@ -25,7 +25,9 @@ from hmp_engine.prior.checkpoint import load_checkpoint
 from hmp_engine.session import Project, VideoRef, load_project
 
 pytest.register_assert_rewrite("mano_website_pickle")
-from mano_website_pickle import Python2Object, Python2Pickler, write_website_download  # noqa: E402
+from mano_website_pickle import (  # noqa: E402
+    Python2Object, Python2Pickler, ch, chumpy_state, website_layout, write_website_download,
+)
 
 HANDS_MEAN_SEED = 5
 
@@ -83,6 +85,28 @@ def test_every_downloaded_folder_layout_finds_the_files(download: Path) -> None:
     with pytest.raises(HandModelFileError, match=r"no right-hand MANO file in this folder \(looked for "
                                                  r"MANO_RIGHT.pkl, models/MANO_RIGHT.pkl, mano_v1_2/models/MANO_RIGHT"):
         load_hand_model(download.parent.parent, "right")
+
+
+def test_chumpy_expressions_evaluate_as_chumpy_computes_them(tmp_path: Path) -> None:
+    reference = read_model_file(open_model_file("right"))
+    layout = website_layout(reference)
+    half = reference["v_template"] / 2.0
+    layout["v_template"] = Python2Object("chumpy.ch_ops", "add", chumpy_state(a=ch(half), b=ch(half)))
+    posedirs = np.asarray(reference["posedirs"], dtype=np.float64)
+    layout["posedirs"] = Python2Object("chumpy.reordering", "Reshape", chumpy_state(
+        a=Python2Object("chumpy.reordering", "transpose", chumpy_state(a=ch(posedirs.T), axes=None)),
+        newshape=posedirs.shape))
+    path = tmp_path / "MANO_RIGHT.pkl"
+    path.write_bytes(Python2Pickler().dumps(layout))
+    data = read_model_file(path)
+    np.testing.assert_allclose(data["v_template"], reference["v_template"], atol=1e-12)
+    np.testing.assert_array_equal(data["posedirs"], posedirs)
+
+    layout["v_template"] = Python2Object("chumpy.reordering", "Select", chumpy_state(a=ch(half)))
+    path.write_bytes(Python2Pickler().dumps(layout))
+    with pytest.raises(HandModelFileError, match="'v_template' is a chumpy expression that cannot be evaluated "
+                                                 r"\(chumpy.reordering.Select without its 'idxs'\)"):
+        read_model_file(path)
 
 
 @pytest.mark.parametrize(("module", "name", "refused"), [

@@ -1,5 +1,8 @@
-"""The studio's MANO folder setting with the website's files as downloaded: File > Settings stores the folder, the
-Fit dock offers it, and a fit through the real window uses the Python 2 chumpy pickles (written at test time)."""
+"""The studio's MANO folder setting with the website's files as downloaded.
+
+File > Settings stores the folder, the Fit dock offers it, and a fit through the real window uses the Python 2
+chumpy pickles (written at test time).
+"""
 
 from __future__ import annotations
 

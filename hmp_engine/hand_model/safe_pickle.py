@@ -39,11 +39,15 @@ class ChumpyNode:
     def __setstate__(self, state: Any) -> None:
         self.state = state if isinstance(state, dict) else {}
 
+    def given(self, name: str) -> Any:
+        """One of the node's pickled terms as stored; ValueError when the node has none of that name."""
+        if name not in self.state:
+            raise ValueError(f"{self.kind} without its '{name}'")
+        return self.state[name]
+
     def term(self, name: str, depth: int) -> np.ndarray:
         """The evaluated array of one of the node's terms (a chumpy node or a plain value)."""
-        if name not in self.state:
-            raise ValueError(f"chumpy {self.kind} without its '{name}'")
-        return to_numpy(self.state[name], depth + 1)
+        return np.asarray(to_numpy(self.given(name), depth + 1))
 
     def value(self, depth: int = 0) -> np.ndarray:
         """The array this node computes, as chumpy's `compute_r` would."""
@@ -54,7 +58,7 @@ class ChumpyNode:
 
 def _select(node: ChumpyNode, depth: int) -> np.ndarray:
     """`chumpy.reordering.Select`: a.ravel()[idxs], reshaped to the preferred shape when it has one."""
-    selected = node.term("a", depth).ravel()[np.asarray(node.state.get("idxs"), dtype=np.int64)]
+    selected = node.term("a", depth).ravel()[np.asarray(node.given("idxs"), dtype=np.int64)]
     shape = node.state.get("preferred_shape")
     return selected if shape is None else selected.reshape(tuple(shape))
 
@@ -62,7 +66,7 @@ def _select(node: ChumpyNode, depth: int) -> np.ndarray:
 _CHUMPY_EVALUATORS: dict[str, Callable[[ChumpyNode, int], Any]] = {
     "chumpy.ch.Ch": lambda node, depth: node.term("x", depth),
     "chumpy.reordering.Select": _select,
-    "chumpy.reordering.Reshape": lambda node, depth: node.term("a", depth).reshape(node.state.get("newshape")),
+    "chumpy.reordering.Reshape": lambda node, depth: node.term("a", depth).reshape(node.given("newshape")),
     "chumpy.reordering.transpose": lambda node, depth: np.transpose(node.term("a", depth), node.state.get("axes")),
     "chumpy.ch_ops.add": lambda node, depth: node.term("a", depth) + node.term("b", depth),
     "chumpy.ch_ops.subtract": lambda node, depth: node.term("a", depth) - node.term("b", depth),
