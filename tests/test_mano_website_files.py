@@ -22,11 +22,17 @@ from hmp_engine.hand_model import HandModelFileError, load_hand_model, model_fil
 from hmp_engine.hand_model.sources import open_model_file
 from hmp_engine.motion_file import HandMotion, Motion, write_motion
 from hmp_engine.prior.checkpoint import load_checkpoint
+from hmp_engine.prior.data import load_arctic
 from hmp_engine.session import Project, VideoRef, load_project
 
 pytest.register_assert_rewrite("mano_website_pickle")
 from mano_website_pickle import (  # noqa: E402
-    Python2Object, Python2Pickler, ch, chumpy_state, website_layout, write_website_download,
+    Python2Object,
+    Python2Pickler,
+    ch,
+    chumpy_state,
+    website_layout,
+    write_website_download,
 )
 
 HANDS_MEAN_SEED = 5
@@ -163,8 +169,6 @@ def test_hmp_train_prior_takes_the_mean_and_pca_from_the_downloaded_folder(downl
                                 "--device", "cpu", "-o", str(output)]) == 0
     state = load_checkpoint(output)
     assert state["training"]["step"] == 1 and state["data"]["formats"] == ["arctic"]
-
-    from hmp_engine.prior.data import load_arctic
 
     mano = read_model_file(download / "models" / "MANO_RIGHT.pkl")
     assert np.abs(mano["hands_mean"]).max() > 0.1  # the file's own mean, not the open model's zeros
