@@ -18,7 +18,8 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("Settings")
         preferences = Preferences.load()
         self.mano_folder = QLineEdit(preferences.mano_folder, placeholderText="bundled open hand model")
-        self.mano_folder.setToolTip("Folder with MANO_RIGHT.pkl and MANO_LEFT.pkl; empty for the open hand model")
+        self.mano_folder.setToolTip("The MANO download as unzipped (mano_v1_2/ or its models/), or a folder with "
+                                    "MANO_RIGHT.pkl and MANO_LEFT.pkl; empty for the open hand model")
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         folder_row = QHBoxLayout()

@@ -201,7 +201,7 @@ def test_wrong_shape_is_reported(tmp_path) -> None:
 
 
 def test_mano_folder_without_the_side_file_names_it(tmp_path) -> None:
-    with pytest.raises(HandModelFileError, match="MANO_LEFT.pkl.*no left-hand MANO file"):
+    with pytest.raises(HandModelFileError, match="no left-hand MANO file.*looked for MANO_LEFT.pkl, models/MANO_LEFT"):
         model_file(tmp_path, "left")
 
 

@@ -1,28 +1,23 @@
-"""Reading MANO-format model pickles, including the original files that hold `chumpy` objects.
+"""Reading MANO-format model pickles into checked numpy arrays, the original chumpy files included.
 
-The MANO files from the MANO website were written by Python 2 with `chumpy` arrays inside. We never import
-chumpy: a restricted unpickler admits only numpy, scipy.sparse and chumpy classes, and turns every chumpy
-array into the numpy array it wraps. Anything else in the file is refused, so a pickle cannot run code.
+The MANO website's files were written by Python 2 with `chumpy` arrays inside. We never import chumpy: the
+restricted unpickler of `safe_pickle` reads them, and every chumpy array becomes the numpy array it computes.
 """
 
 from __future__ import annotations
 
-import importlib
 import pickle
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from hmp_engine.hand_model.safe_pickle import RestrictedUnpickler, to_numpy
+
 NUM_JOINTS = 16
 POSE_BASIS = 9 * (NUM_JOINTS - 1)
 MANO_TIP_VERTEX_IDS: tuple[int, ...] = (744, 320, 443, 554, 671)
 """Fingertip vertices (thumb, index, middle, ring, pinky) of the real MANO mesh."""
-
-_NUMPY_NAMES = {"_reconstruct", "scalar", "ndarray", "dtype", "_frombuffer"}
-_SPARSE_NAMES = {"csc_matrix", "csr_matrix", "coo_matrix", "csc_array", "csr_array", "coo_array"}
-_PLAIN_GLOBALS = {("copyreg", "_reconstructor"), ("_codecs", "encode"), ("builtins", "object"), ("builtins", "set"),
-                  ("builtins", "frozenset"), ("builtins", "slice"), ("builtins", "complex")}
 
 
 class HandModelFileError(ValueError):
@@ -34,51 +29,6 @@ class HandModelFileError(ValueError):
         self.problem = problem
 
 
-class _ChumpyObject:
-    """Stands in for any chumpy class while unpickling; keeps the pickled state for conversion."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.state: Any = None
-
-    def __setstate__(self, state: Any) -> None:
-        self.state = state
-
-
-class _RestrictedUnpickler(pickle.Unpickler):
-    """Unpickler that resolves only the classes a MANO-format file may contain."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        if module.split(".")[0] == "chumpy":
-            return _ChumpyObject
-        if module.split(".")[0] == "numpy" and name in _NUMPY_NAMES:
-            return _import_numpy_global(module, name)
-        if module.startswith("scipy.sparse") and name in _SPARSE_NAMES:
-            return getattr(importlib.import_module("scipy.sparse"), name)
-        if (module, name) in _PLAIN_GLOBALS:
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(f"refusing to load {module}.{name}")
-
-
-def _import_numpy_global(module: str, name: str) -> Any:
-    """Resolve numpy internals across the numpy 1 (`numpy.core`) / numpy 2 (`numpy._core`) rename."""
-    for candidate in (module, module.replace("numpy._core", "numpy.core"), module.replace("numpy.core", "numpy._core")):
-        try:
-            return getattr(importlib.import_module(candidate), name)
-        except (ImportError, AttributeError):
-            continue
-    raise pickle.UnpicklingError(f"unknown numpy object {module}.{name}")
-
-
-def _to_numpy(key: str, value: Any) -> Any:
-    """Convert chumpy arrays to numpy; leave numpy, sparse matrices and plain values as they are."""
-    if isinstance(value, _ChumpyObject):
-        state = value.state if isinstance(value.state, dict) else {}
-        if "x" not in state:
-            raise ValueError(f"'{key}' is a derived chumpy expression, not a stored array")
-        return np.asarray(state["x"])
-    return value
-
-
 def read_model_file(path: str | Path) -> dict[str, Any]:
     """Load a MANO-format pickle into a dict of numpy arrays, checked against the MANO layout."""
     path = Path(path)
@@ -86,17 +36,25 @@ def read_model_file(path: str | Path) -> dict[str, Any]:
         raise HandModelFileError(path, "file not found")
     try:
         with path.open("rb") as stream:
-            data = _RestrictedUnpickler(stream, encoding="latin1").load()
+            data = RestrictedUnpickler(stream, encoding="latin1").load()
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError) as error:
         raise HandModelFileError(path, f"not a readable MANO-format pickle ({error})") from error
     if not isinstance(data, dict):
         raise HandModelFileError(path, f"expected a dict of arrays, found {type(data).__name__}")
     try:
-        data = {key: _to_numpy(key, value) for key, value in data.items()}
+        data = {key: _converted(key, value) for key, value in data.items()}
     except ValueError as error:
         raise HandModelFileError(path, str(error)) from error
     _check_layout(path, data)
     return data
+
+
+def _converted(key: str, value: Any) -> Any:
+    """A value with chumpy arrays turned into numpy; a ValueError naming the key when one cannot be evaluated."""
+    try:
+        return to_numpy(value)
+    except (ValueError, TypeError, IndexError) as error:
+        raise ValueError(f"'{key}' is a chumpy expression that cannot be evaluated ({error})") from error
 
 
 def _dense(array: Any) -> np.ndarray:

@@ -17,6 +17,9 @@ from hmp_engine.hand_model.model_file import HandModelFileError, read_model_file
 
 OPEN_MODEL = "open"
 MANO_DIR_ENV = "HMP_MANO_DIR"
+MANO_FOLDER_LAYOUTS = ("", "models", "mano_v1_2/models", "mano")
+"""Where a side's file may lie below the folder the user gave: the folder itself, the website's `mano_v1_2/`
+(its `models/`), the folder holding `mano_v1_2/`, or a smplx-style model folder with `mano/`."""
 
 
 def resolve_model_source(*choices: str | os.PathLike | None) -> str | Path:
@@ -33,15 +36,17 @@ def open_model_file(side: str) -> Path:
 
 
 def model_file(source: str | os.PathLike, side: str) -> Path:
-    """The model file for a side: bundled, MANO_RIGHT/LEFT.pkl inside a folder, or a file given directly."""
+    """The model file for a side: bundled, MANO_RIGHT/LEFT.pkl in a folder as downloaded, or a file given directly."""
     if str(source) == OPEN_MODEL:
         return open_model_file(side)
     path = Path(source).expanduser()
     if path.is_dir():
-        candidate = path / f"MANO_{side.upper()}.pkl"
-        if not candidate.is_file():
-            raise HandModelFileError(candidate, f"no {side}-hand MANO file in folder {path}")
-        return candidate
+        candidates = [Path(layout) / f"MANO_{side.upper()}.pkl" for layout in MANO_FOLDER_LAYOUTS]
+        for candidate in candidates:
+            if (path / candidate).is_file():
+                return path / candidate
+        looked_for = ", ".join(str(candidate) for candidate in candidates)
+        raise HandModelFileError(path, f"no {side}-hand MANO file in this folder (looked for {looked_for})")
     if path.is_file():
         return path
     raise HandModelFileError(path, "no such MANO file or folder")

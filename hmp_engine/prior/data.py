@@ -32,7 +32,7 @@ import numpy as np
 import torch
 
 from hmp_engine.hand_model import model_file, read_model_file
-from hmp_engine.hand_model.model_file import _RestrictedUnpickler
+from hmp_engine.hand_model.safe_pickle import RestrictedUnpickler
 from hmp_engine.motion_file import read_motion
 from hmp_engine.rotations import axis_angle_to_matrix, matrix_to_6d, mirror_axis_angle, slerp_resample
 
@@ -127,7 +127,7 @@ def _load_object_npy(path: Path) -> object:
         if not dtype.hasobject:
             raise DataError(f"{path}: expected a pickled dict of MANO parameters, found a plain {dtype} array")
         try:
-            array = _RestrictedUnpickler(stream, encoding="latin1").load()
+            array = RestrictedUnpickler(stream, encoding="latin1").load()
         except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError) as error:
             raise DataError(f"{path}: not a readable MANO parameter file ({error})") from error
     return array.item() if isinstance(array, np.ndarray) and array.shape == () else array
