@@ -11,9 +11,9 @@ from PySide6.QtCore import QEvent, Qt
 
 from hmp_engine.detection import OCCLUSION_THRESHOLD
 from hmp_engine.session import EditState, KeypointEdit
-from hmp_studio.commands import EditCommand
+from hmp_studio.model.undo_commands import EditCommand
 from hmp_studio.main_window import MainWindow
-from hmp_studio.timeline_image import EDIT_MARK, OCCLUDED, confidence_colours
+from hmp_studio.views.timeline_image import EDIT_MARK, OCCLUDED, confidence_colours
 
 pytest.register_assert_rewrite("studio_support")
 from studio_support import (  # noqa: E402  (after the assert-rewrite registration)

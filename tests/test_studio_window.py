@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from hmp_engine.video import open_video
 from hmp_studio.app import main
 from hmp_studio.main_window import MainWindow
-from hmp_studio.playback import Playback
+from hmp_studio.model.playback import Playback
 
 
 pytest_plugins = ["studio_support"]  # its fixtures: private_settings, window

@@ -8,7 +8,7 @@ from PySide6.QtGui import QGuiApplication, QOpenGLContext, QVector3D
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from hmp_engine.render import STYLES
-from hmp_studio.render_worker import FrameRender
+from hmp_studio.workers.render_thread import FrameRender
 
 _CV_TO_VIEW = np.array([1.0, -1.0, -1.0])
 """Camera frame (OpenCV: y down, z forward) to the view's (z up...): the hands appear as the camera sees them."""

@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
 
 from hmp_engine.session import ProjectError
-from hmp_studio.document import Document
+from hmp_studio.model.document import Document
 
 AUTOSAVE_DELAY_MS = 2000
 

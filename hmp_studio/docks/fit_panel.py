@@ -11,14 +11,14 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
 
 from hmp_engine.fitting import PRESETS, FitSettings, preset
 from hmp_engine.hand_model import OPEN_MODEL
-from hmp_studio.document import Document
-from hmp_studio.fit_job import FitRequest
-from hmp_studio.fit_runner import FitRunner
-from hmp_studio.loss_plot import LossPlot
-from hmp_studio.rows import row
+from hmp_studio.model.document import Document
+from hmp_studio.tasks.fit_job import FitRequest
+from hmp_studio.tasks.fit_runner import FitRunner
+from hmp_studio.docks.loss_plot import LossPlot
+from hmp_studio.views.form_row import row
 from hmp_studio.settings import DEVICES, Preferences
-from hmp_studio.task_progress import TaskProgress
-from hmp_studio.weights_tree import WeightsTree
+from hmp_studio.tasks.task_progress import TaskProgress
+from hmp_studio.docks.weights_tree import WeightsTree
 
 Range = Callable[[], "tuple[int, int] | None"]
 

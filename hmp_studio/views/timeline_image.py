@@ -6,7 +6,7 @@ import numpy as np
 
 from hmp_engine.detection import OCCLUSION_THRESHOLD
 from hmp_engine.session import Project
-from hmp_studio.review import JointStatus, joint_status
+from hmp_studio.model.review import JointStatus, joint_status
 
 ROWS_PER_TRACK = 22
 """Row 0: frames with an edit of this hand; rows 1-21: joints in MediaPipe order."""

@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
 from hmp_engine.session import Project, ProjectError, VideoRef, load_project
 from hmp_engine.video import VideoError, VideoReader, open_video
-from hmp_studio.autosave import Autosave
-from hmp_studio.document import Document
+from hmp_studio.model.autosave import Autosave
+from hmp_studio.model.document import Document
 from hmp_studio.settings import add_recent_file, settings
 
 PROJECT_SUFFIX = ".hmp"

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsPath
 from hmp_engine.detection import OCCLUSION_THRESHOLD
 from hmp_engine.hand_model.joints import MEDIAPIPE_JOINT_NAMES, MEDIAPIPE_PARENTS
 from hmp_engine.session import KeypointEdit
-from hmp_studio.document import Document
-from hmp_studio.review import EDIT_WORDS
+from hmp_studio.model.document import Document
+from hmp_studio.model.review import EDIT_WORDS
 
 HAND_COLOURS = {"right": QColor(255, 140, 0), "left": QColor(30, 144, 255)}
 RADIUS = 6.0  # screen pixels, whatever the zoom

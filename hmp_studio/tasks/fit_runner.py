@@ -9,12 +9,12 @@ from hmp_engine.fitting import ProjectFit, splice_fits
 from hmp_engine.hand_model import HandModelFileError
 from hmp_engine.prior.checkpoint import CheckpointError
 from hmp_engine.session import ProjectError
-from hmp_studio.commands import fit_command
-from hmp_studio.document import Document
-from hmp_studio.fit_job import FitRequest, run_fit, snapshot
-from hmp_studio.task_progress import TaskProgress
-from hmp_studio.task_runner import TaskRunner
-from hmp_studio.task_worker import TaskThread
+from hmp_studio.model.undo_commands import fit_command
+from hmp_studio.model.document import Document
+from hmp_studio.tasks.fit_job import FitRequest, run_fit, snapshot
+from hmp_studio.tasks.task_progress import TaskProgress
+from hmp_studio.tasks.task_runner import TaskRunner
+from hmp_studio.workers.task_thread import TaskThread
 
 FIT_ERRORS = (ValueError, ProjectError, HandModelFileError, CheckpointError, FloatingPointError)
 """Failures whose message tells the user what to change (no detections, a bad MANO folder or checkpoint...)."""

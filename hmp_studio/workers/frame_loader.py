@@ -6,7 +6,7 @@ import numpy as np
 from PySide6.QtCore import Signal
 
 from hmp_engine.video import VideoError, VideoReader
-from hmp_studio.latest_request import LatestRequestThread
+from hmp_studio.workers.latest_request_thread import LatestRequestThread
 
 
 class FrameLoader(LatestRequestThread):

@@ -13,9 +13,9 @@ from PySide6.QtGui import QTransform
 
 from hmp_engine.hand_model import OPEN_MODEL
 from hmp_engine.render import STYLES
-from hmp_studio.document import Document
-from hmp_studio.fit_job import snapshot
-from hmp_studio.render_worker import FrameRender, RenderThread
+from hmp_studio.model.document import Document
+from hmp_studio.tasks.fit_job import snapshot
+from hmp_studio.workers.render_thread import FrameRender, RenderThread
 
 CACHED_FRAMES = 240
 """Rendered frames kept (a cropped layer is a few hundred kB): a loop over a few seconds plays from the cache."""

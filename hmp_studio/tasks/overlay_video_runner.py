@@ -11,13 +11,13 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 from hmp_engine.hand_model import HandModelFileError
 from hmp_engine.render import OverlayOptions, RenderError, fit_models, write_overlay_video
 from hmp_engine.video import VideoError
-from hmp_studio.document import Document
-from hmp_studio.fit_job import snapshot
-from hmp_studio.mesh_overlay import MeshOverlay
-from hmp_studio.render_worker import RenderThread
-from hmp_studio.task_progress import TaskProgress
-from hmp_studio.task_runner import TaskRunner
-from hmp_studio.task_worker import TaskThread
+from hmp_studio.model.document import Document
+from hmp_studio.tasks.fit_job import snapshot
+from hmp_studio.views.mesh_overlay import MeshOverlay
+from hmp_studio.workers.render_thread import RenderThread
+from hmp_studio.tasks.task_progress import TaskProgress
+from hmp_studio.tasks.task_runner import TaskRunner
+from hmp_studio.workers.task_thread import TaskThread
 
 
 class OverlayVideoRunner(TaskRunner):

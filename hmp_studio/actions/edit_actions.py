@@ -11,10 +11,10 @@ from PySide6.QtWidgets import QMenu
 
 from hmp_engine.hand_model.joints import MEDIAPIPE_JOINT_NAMES
 from hmp_engine.session import EditChanges
-from hmp_studio.commands import DragCommand, EditCommand
-from hmp_studio.document import Document
-from hmp_studio.keypoint_overlay import KeypointOverlay
-from hmp_studio.timeline import Timeline
+from hmp_studio.model.undo_commands import DragCommand, EditCommand
+from hmp_studio.model.document import Document
+from hmp_studio.views.keypoint_overlay import KeypointOverlay
+from hmp_studio.views.timeline import Timeline
 
 SCOPES: tuple[str, ...] = ("joint", "finger", "hand")
 

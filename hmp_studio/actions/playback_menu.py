@@ -7,8 +7,8 @@ from collections.abc import Callable
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
-from hmp_studio.playback import Playback
-from hmp_studio.timeline import Timeline
+from hmp_studio.model.playback import Playback
+from hmp_studio.views.timeline import Timeline
 
 SPEEDS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0)
 

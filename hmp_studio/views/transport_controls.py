@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QStyle, QToolButton, QWidget
 
-from hmp_studio.playback import Playback
+from hmp_studio.model.playback import Playback
 
 
 def format_time(seconds: float) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from hmp_engine.session import Project
-from hmp_studio.document import Document
-from hmp_studio.task_progress import TaskProgress
-from hmp_studio.task_worker import TaskThread
+from hmp_studio.model.document import Document
+from hmp_studio.tasks.task_progress import TaskProgress
+from hmp_studio.workers.task_thread import TaskThread
 
 
 class TaskRunner(QObject):

@@ -12,12 +12,12 @@ from hmp_engine.export import ANIMATION_FORMATS, FORMATS, ExportError, ExportOpt
 from hmp_engine.export.skeleton import UP_AXES
 from hmp_engine.hand_model import HandModelFileError
 from hmp_engine.progress import ProgressEvent
-from hmp_studio.document import Document
-from hmp_studio.fit_job import snapshot
-from hmp_studio.rows import row
-from hmp_studio.task_progress import TaskProgress
-from hmp_studio.task_runner import TaskRunner
-from hmp_studio.task_worker import TaskThread
+from hmp_studio.model.document import Document
+from hmp_studio.tasks.fit_job import snapshot
+from hmp_studio.views.form_row import row
+from hmp_studio.tasks.task_progress import TaskProgress
+from hmp_studio.tasks.task_runner import TaskRunner
+from hmp_studio.workers.task_thread import TaskThread
 
 SUFFIXES = {"npz": ".npz", "amass": "_amass.npz", "fbx": ".fbx", "glb": ".glb", "bvh": ".bvh", "keypoints": ".csv"}
 

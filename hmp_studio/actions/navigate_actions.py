@@ -6,9 +6,9 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
 
-from hmp_studio.document import Document
-from hmp_studio.playback import Playback
-from hmp_studio.review import REVIEW_KINDS, frame_flags, next_run_start
+from hmp_studio.model.document import Document
+from hmp_studio.model.playback import Playback
+from hmp_studio.model.review import REVIEW_KINDS, frame_flags, next_run_start
 
 SHORTCUT_KEYS = {"low confidence": "C", "occluded": "X", "edited": "E"}
 """Key of the next-frame jump per kind; Shift+key jumps back."""

@@ -9,7 +9,7 @@ from PySide6.QtGui import QUndoCommand
 from hmp_engine.detection import DetectionResult
 from hmp_engine.hand_model.joints import MEDIAPIPE_JOINT_NAMES
 from hmp_engine.session import EditChanges, EditState, HandFit, KeypointEdit
-from hmp_studio.document import Document
+from hmp_studio.model.document import Document
 
 
 class EditCommand(QUndoCommand):

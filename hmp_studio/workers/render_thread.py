@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, Signal
 from hmp_engine.hand_model import HandModelFileError
 from hmp_engine.render import MeshLayer, OverlayOptions, OverlayRenderer, RenderError, fit_models, overlay_renderer
 from hmp_engine.session import Project
-from hmp_studio.latest_request import LatestRequestThread
+from hmp_studio.workers.latest_request_thread import LatestRequestThread
 
 T = TypeVar("T")
 

@@ -10,9 +10,9 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWidget
 
 from hmp_engine.hand_model.joints import MEDIAPIPE_JOINT_NAMES
-from hmp_studio.document import Document
-from hmp_studio.review import EDIT_WORDS, joint_status
-from hmp_studio.timeline_image import ROWS_PER_TRACK, timeline_rgba, track_rgba
+from hmp_studio.model.document import Document
+from hmp_studio.model.review import EDIT_WORDS, joint_status
+from hmp_studio.views.timeline_image import ROWS_PER_TRACK, timeline_rgba, track_rgba
 
 
 class _ScrubViewBox(pg.ViewBox):

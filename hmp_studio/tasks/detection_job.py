@@ -8,7 +8,7 @@ from PySide6.QtCore import QObject
 
 from hmp_engine.detection import detect_video
 from hmp_engine.video import VideoError
-from hmp_studio.task_worker import TaskThread
+from hmp_studio.workers.task_thread import TaskThread
 
 
 def detection_thread(video: Path, max_frames: int | None = None, parent: QObject | None = None) -> TaskThread:
