@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
-from hmp_studio.bench_gui import SAMPLE
+from hmp_studio.bench.gui_stall import SAMPLE
 
 OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 

@@ -1,4 +1,4 @@
-"""How long the GUI thread stalls during a fit: ``python -m hmp_studio.bench_gui [--frames N] [--iterations A B C]
+"""How long the GUI thread stalls during a fit: ``python -m hmp_studio.bench.gui_stall [--frames N] [--iterations A B C]
 [--trace-stalls MS]``.
 
 Opens the bundled sample in the real window, detects its first frames, then runs a fit from the Fit dock while
@@ -20,7 +20,7 @@ import PySide6
 from PySide6.QtCore import QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
-from hmp_studio.stall_sampler import StallSampler
+from hmp_studio.bench.stall_sampler import StallSampler
 
 SAMPLE = Path(__file__).resolve().parents[1] / "resources" / "samples" / "right_hand_gestures_720p30.mp4"
 

@@ -1,6 +1,6 @@
 """Where the GUI thread is when it stalls: a watchdog thread samples its Python stack while the heartbeat is late.
 
-Used by ``python -m hmp_studio.bench_gui --trace-stalls MS`` to find what blocks the window (profile before
+Used by ``python -m hmp_studio.bench.gui_stall --trace-stalls MS`` to find what blocks the window (profile before
 optimising); a stall spent in Qt's C++ shows the innermost Python frame that called into it.
 """
 

@@ -1,6 +1,6 @@
 """Scrubbing benchmark: how long after a slider move the new frame is on screen, in the real main window.
 
-`python -m hmp_studio.bench_scrub [--video VIDEO] [-o REPORT.json]` (any Qt platform; offscreen or Xvfb on a
+`python -m hmp_studio.bench.scrub_latency [--video VIDEO] [-o REPORT.json]` (any Qt platform; offscreen or Xvfb on a
 server). A real mouse drag is sent to the frame slider at ``--rate`` events per second: forward and backward
 sweeps at drag speeds from 1 to 12 frames per event. A move's latency runs from its mouse event to the first
 paint of a frame requested by that move or a later one (the loader drops requests it had no time for, which
@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark, print its summary and write the JSON report if asked."""
     from hmp_engine.bench.speed import sample_video
 
-    parser = argparse.ArgumentParser(prog="python -m hmp_studio.bench_scrub", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m hmp_studio.bench.scrub_latency", description=__doc__.splitlines()[0])
     parser.add_argument("--video", type=Path, default=None, help="video to scrub (default: the bundled 720p sample)")
     parser.add_argument("--rate", type=float, default=60.0, help="mouse events per second while dragging")
     parser.add_argument("--clicks", type=int, default=40, help="timeline clicks at random frames")
