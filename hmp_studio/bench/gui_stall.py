@@ -20,10 +20,8 @@ import PySide6
 from PySide6.QtCore import QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
+from hmp_engine.bench.speed import sample_video
 from hmp_studio.bench.stall_sampler import StallSampler
-
-SAMPLE = Path(__file__).resolve().parents[1] / "resources" / "samples" / "right_hand_gestures_720p30.mp4"
-
 
 def _wait(signal: object, timeout_s: float) -> None:
     """Run the event loop until ``signal`` fires."""
@@ -47,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
 
     window = MainWindow(autosave_folder=args.settings / "autosave")
     window.show()
-    window.open_path(SAMPLE)
+    window.open_path(sample_video())
     window.detection.start(max_frames=args.frames)
     _wait(window.detection.finished, 600)
     window.fit_panel.weights.set_iterations(*args.iterations)
