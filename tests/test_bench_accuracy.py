@@ -18,7 +18,7 @@ from hmp_engine.bench.tuning import CANDIDATES, TUNED, choose
 from hmp_engine.cli import main
 from hmp_engine.fitting import fit_hands, preset
 from hmp_engine.hand_model import load_hand_model
-from hmp_engine.init import initialise_hand
+from hmp_engine.initialisation import initialise_hand
 from hmp_engine.motion_file import HandMotion, Motion, write_motion
 from hmp_engine.prior.checkpoint import load_prior
 

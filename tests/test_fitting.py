@@ -19,7 +19,7 @@ from hmp_engine.fitting.mirror import side_by_side_mirror
 from hmp_engine.fitting.pose_models import PriorCodec, WindowedPose
 from hmp_engine.fitting.windows import layout_windows
 from hmp_engine.hand_model import load_hand_model
-from hmp_engine.init import HandInit, initialise_hand
+from hmp_engine.initialisation import HandInit, initialise_hand
 from hmp_engine.progress import CancelToken, Cancelled, ProgressEvent
 from hmp_engine.prior.checkpoint import load_prior
 from hmp_engine.rotations import mirror_axis_angle

@@ -14,7 +14,7 @@ from hmp_engine.detection import DetectionResult, KeypointTrack, detect_video
 from hmp_engine.fitting import fit_figures, initialise_project
 from hmp_engine.fitting.mirror import side_by_side_mirror
 from hmp_engine.hand_model import load_hand_model
-from hmp_engine.init import initialise_hand, posed_joints_numpy, solve_translation
+from hmp_engine.initialisation import initialise_hand, posed_joints_numpy, solve_translation
 from hmp_engine.rotations import axis_angle_to_matrix, geodesic_distance
 from hmp_engine.session import Project, VideoRef
 

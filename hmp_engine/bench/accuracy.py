@@ -29,7 +29,7 @@ from hmp_engine.bench.scores import FrameErrors, frame_errors, summarise
 from hmp_engine.bench.tuning import CANDIDATES, TUNED, VALIDATION_LEVELS, choose
 from hmp_engine.hand_model import load_hand_model
 from hmp_engine.hand_model.joints import SIDES
-from hmp_engine.init import HandInit, initialise_hand
+from hmp_engine.initialisation import HandInit, initialise_hand
 from hmp_engine.prior.checkpoint import load_prior
 
 MARGIN_METHOD, SLERP, PER_FRAME = "hmp", "init+slerp", "per-frame"

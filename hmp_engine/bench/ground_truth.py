@@ -27,7 +27,7 @@ from scipy.spatial.transform import Rotation
 
 from hmp_engine.camera import Camera
 from hmp_engine.hand_model import HandModel, load_hand_model
-from hmp_engine.init import posed_joints_numpy
+from hmp_engine.initialisation import posed_joints_numpy
 from hmp_engine.motion_file import read_motion
 from hmp_engine.prior.real_motion import MarkerMocap, fit_marker_mocap, load_marker_mocap
 from hmp_engine.prior.synthetic import HELD_OUT_SEEDS, synthesize_sequence

@@ -19,7 +19,7 @@ from torch import nn
 from hmp_engine.camera import Camera
 from hmp_engine.fitting import DEFAULT_PRESET, FitSettings, HandResult, fit_hands, preset
 from hmp_engine.hand_model import HandModel
-from hmp_engine.init import HandInit, posed_joints_numpy
+from hmp_engine.initialisation import HandInit, posed_joints_numpy
 
 INIT_METHODS = ("per-frame", "init+slerp")
 FIT_GROUPS = {"no-prior": ("no-prior",), "gmm": ("gmm",), "pca": ("pca",),

@@ -2,12 +2,12 @@
 
 Modules: ``losses`` (every term), ``windows`` (window layout and cross-fade), ``presets`` (settings),
 ``pose_models`` / ``baselines`` (where finger poses come from), ``problem`` (one hand's variables and terms),
-``stages`` (the optimisation loop), ``fit`` (`fit_hands`), ``project`` (`fit_project`), ``metrics``.
+``stages`` (the optimisation loop), ``fit`` (`fit_hands`), ``tracks_to_fits`` (`fit_project`), ``metrics``.
 """
 
 from hmp_engine.fitting.fit import FitResult, HandResult, default_prior_path, fit_hands, resolve_device
 from hmp_engine.fitting.presets import DEFAULT_PRESET, METHODS, PRESETS, FitSettings, StageSettings, preset
-from hmp_engine.fitting.project import (ProjectFit, fit_figures, fit_project, hand_tracks, initialise_project,
+from hmp_engine.fitting.tracks_to_fits import (ProjectFit, fit_figures, fit_project, hand_tracks, initialise_project,
                                         splice_fits, to_motion)
 
 __all__ = [

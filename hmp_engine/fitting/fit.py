@@ -28,7 +28,7 @@ from hmp_engine.fitting.stages import StageReport, run_stage
 from hmp_engine.fitting.windows import layout_windows
 from hmp_engine.hand_model import HandModel
 from hmp_engine.ik import single_thread
-from hmp_engine.init import HandInit, posed_joints_numpy
+from hmp_engine.initialisation import HandInit, posed_joints_numpy
 from hmp_engine.progress import CancelToken, ProgressCallback
 from hmp_engine.rotations import matrix_to_axis_angle
 

@@ -16,7 +16,7 @@ from torch import nn
 from hmp_engine.camera import Camera
 from hmp_engine.fitting import losses
 from hmp_engine.hand_model import HandModel
-from hmp_engine.init import HandInit
+from hmp_engine.initialisation import HandInit
 from hmp_engine.rotations import axis_angle_to_matrix, matrix_to_6d, sixd_to_matrix
 
 MIN_FRAME_INTERVAL = 1e-3

@@ -14,7 +14,7 @@ from hmp_engine.fitting.fit import FitResult, HandResult, fit_hands
 from hmp_engine.fitting.metrics import mean_acceleration, reprojection_errors
 from hmp_engine.fitting.presets import FitSettings
 from hmp_engine.hand_model import HandModel
-from hmp_engine.init import HandInit, initialise_hand
+from hmp_engine.initialisation import HandInit, initialise_hand
 from hmp_engine.motion_file import HandMotion, Motion
 from hmp_engine.progress import CancelToken, ProgressCallback
 from hmp_engine.session import HandFit, Project, ProjectError
