@@ -57,6 +57,7 @@ class HandInit:
 
     @property
     def num_frames(self) -> int:
+        """Frames initialised."""
         return len(self.times)
 
 

@@ -11,37 +11,35 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QFrame, QMainWindow, QMenu, QScrollArea, QUndoView, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QMenu, QScrollArea, QUndoView, QVBoxLayout, QWidget
 
 from hmp_engine.hand_model.joints import MEDIAPIPE_JOINT_NAMES
 from hmp_engine.video import VideoReader
-from hmp_studio.model.autosave import Autosave
-from hmp_studio.dialogs.cheat_sheet import CheatSheet
-from hmp_studio.docks.compare_plot import ComparePlot
-from hmp_studio.tasks.detection_runner import DetectionRunner
-from hmp_studio.model.document import Document
 from hmp_studio.actions.edit_actions import Editor
+from hmp_studio.actions.navigate_actions import Navigator
+from hmp_studio.actions.playback_menu import PlaybackMenu
+from hmp_studio.actions.project_files import ProjectFiles
+from hmp_studio.actions.recent_files_menu import RecentFilesMenu
+from hmp_studio.dialogs.cheat_sheet import CheatSheet
 from hmp_studio.dialogs.export_dialog import ExportDialog
+from hmp_studio.docks.compare_plot import ComparePlot
 from hmp_studio.docks.fit_panel import FitPanel
-from hmp_studio.workers.frame_loader import FrameLoader
-from hmp_studio.workers.gui_thread_gc import collect_on_gui_thread_while_open
+from hmp_studio.model.autosave import Autosave
+from hmp_studio.model.document import Document
+from hmp_studio.model.playback import Playback
+from hmp_studio.settings import settings
+from hmp_studio.tasks.detection_runner import DetectionRunner
+from hmp_studio.tasks.overlay_video_runner import OverlayVideoRunner
+from hmp_studio.tasks.task_progress import TaskProgress
 from hmp_studio.views.hand_view import HandView
 from hmp_studio.views.keypoint_overlay import KeypointOverlay
 from hmp_studio.views.mesh_overlay import MeshOverlay
-from hmp_studio.actions.navigate_actions import Navigator
-from hmp_studio.tasks.overlay_video_runner import OverlayVideoRunner
-from hmp_studio.model.playback import Playback
-from hmp_studio.actions.playback_menu import PlaybackMenu
-from hmp_studio.views.transport_controls import PlayerControls
-from hmp_studio.actions.project_files import ProjectFiles
-from hmp_studio.actions.recent_files_menu import RecentFilesMenu
-from hmp_studio.workers.render_thread import RenderThread
-from hmp_studio.settings import settings
-from hmp_studio.tasks.task_progress import TaskProgress
 from hmp_studio.views.timeline import Timeline
+from hmp_studio.views.transport_controls import PlayerControls
 from hmp_studio.views.video_view import VideoView
-
+from hmp_studio.workers.frame_loader import FrameLoader
+from hmp_studio.workers.gui_thread_gc import collect_on_gui_thread_while_open
+from hmp_studio.workers.render_thread import RenderThread
 
 GIL_SWITCH_S = 0.001
 """Python's thread switch interval while the studio runs: the GUI thread shares the GIL with the fit, render and

@@ -6,11 +6,11 @@ import copy
 from pathlib import Path
 
 import pytest
+from conftest import REACH_VIDEO
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSettings, Qt, QTimer
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from conftest import REACH_VIDEO
 from hmp_engine.detection import DetectionResult, detect_video
 from hmp_engine.session import Project, VideoRef
 from hmp_studio.main_window import MainWindow

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from hmp_engine.detection import DetectionResult, HandObservation, detect_video, link_tracks
-from hmp_engine.progress import CancelToken, Cancelled, ProgressEvent
+from hmp_engine.progress import Cancelled, CancelToken, ProgressEvent
 from hmp_engine.video import open_video
 
 REFERENCE_WORLD = Path(__file__).parent / "data" / "right_hand_gestures_mediapipe_world.pkl"

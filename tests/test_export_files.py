@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from export_support import FRAMES, fitted_hands, two_hand_project
 from scipy.spatial.transform import Rotation, Slerp
 
 from hmp_engine import atomic
@@ -21,8 +22,6 @@ from hmp_engine.motion_file import read_motion
 from hmp_engine.prior.data import load_amass
 from hmp_engine.rotations import mirror_axis_angle
 from hmp_engine.session import Project
-
-from export_support import FRAMES, fitted_hands, two_hand_project
 
 SIDES = ("right", "left")
 
@@ -134,7 +133,7 @@ def test_failures_are_clear_and_leave_no_file(project: Project, tmp_path: Path,
     monkeypatch.undo()
     assert sorted(os.listdir(tmp_path)) == ["a_file"]
 
-    for kind, name in (("glb", "old.glb"), ("bvh", "old.bvh"), ("npz", "old.npz")):
+    for name in ("old.glb", "old.bvh", "old.npz"):
         (tmp_path / name).write_bytes(b"previous export")
     def no_space(*args: object) -> None:
         raise OSError(28, "No space left on device")

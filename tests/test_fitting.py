@@ -9,22 +9,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import REPO_ROOT
 
 from hmp_engine.camera import Camera
 from hmp_engine.detection import DetectionResult, KeypointTrack, detect_video
-from hmp_engine.fitting import METHODS, FitSettings, fit_figures, fit_hands, preset
-from hmp_engine.fitting import losses
+from hmp_engine.fitting import METHODS, FitSettings, fit_figures, fit_hands, losses, preset
 from hmp_engine.fitting import problem as problem_module
 from hmp_engine.fitting.mirror import side_by_side_mirror
 from hmp_engine.fitting.pose_models import PriorCodec, WindowedPose
 from hmp_engine.fitting.windows import layout_windows
 from hmp_engine.hand_model import load_hand_model
 from hmp_engine.initialisation import HandInit, initialise_hand
-from hmp_engine.progress import CancelToken, Cancelled, ProgressEvent
 from hmp_engine.prior.checkpoint import load_prior
+from hmp_engine.progress import Cancelled, CancelToken, ProgressEvent
 from hmp_engine.rotations import mirror_axis_angle
-
-from conftest import REPO_ROOT
 
 PRIOR = REPO_ROOT / "resources" / "priors" / "default.pt"
 FRAMES = 200  # of the 621-frame sample: enough for two windows, short enough for the test budget

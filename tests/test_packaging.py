@@ -6,9 +6,8 @@ import subprocess
 import sys
 import tomllib
 
-from setuptools import find_packages
-
 from conftest import REPO_ROOT
+from setuptools import find_packages
 
 
 def test_every_source_package_is_listed_in_pyproject() -> None:

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import REPO_ROOT
 from scipy.interpolate import CubicSpline
 from scipy.spatial.transform import Rotation, Slerp
 
-from conftest import REPO_ROOT
 from hmp_engine.hand_model import read_model_file
 from hmp_engine.motion_file import HandMotion, Motion, write_motion
 from hmp_engine.prior import data

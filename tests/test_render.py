@@ -14,20 +14,29 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from conftest import REPO_ROOT, SAMPLE_VIDEO
 
 from hmp_engine.cli import main
 from hmp_engine.detection import detect_video
 from hmp_engine.fitting import fit_project, preset
 from hmp_engine.hand_model import load_hand_model
-from hmp_engine.progress import CancelToken, Cancelled, ProgressEvent
 from hmp_engine.prior.checkpoint import load_prior
-from hmp_engine.render import (STYLES, HandSequence, OverlayOptions, OverlayRenderer, RenderError, fit_camera,
-                               fit_models, overlay_renderer, select_platform, write_overlay_video)
+from hmp_engine.progress import Cancelled, CancelToken, ProgressEvent
+from hmp_engine.render import (
+    STYLES,
+    HandSequence,
+    OverlayOptions,
+    OverlayRenderer,
+    RenderError,
+    fit_camera,
+    fit_models,
+    overlay_renderer,
+    select_platform,
+    write_overlay_video,
+)
 from hmp_engine.rotations import mirror_axis_angle
 from hmp_engine.session import HandFit, Project, VideoRef, load_project
 from hmp_engine.video import open_video
-
-from conftest import REPO_ROOT, SAMPLE_VIDEO
 
 FRAMES = 40
 CHECKED = (0, 13, 26, 39)

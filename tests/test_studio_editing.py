@@ -16,7 +16,13 @@ from hmp_studio.main_window import MainWindow
 
 pytest.register_assert_rewrite("studio_support")
 from studio_support import (  # noqa: E402  (after the assert-rewrite registration)
-    answer_next_dialog, image_to_viewport, mouse_drag, open_and_show, send_mouse, show_frame, zoom_to_hand,
+    answer_next_dialog,
+    image_to_viewport,
+    mouse_drag,
+    open_and_show,
+    send_mouse,
+    show_frame,
+    zoom_to_hand,
 )
 
 pytest_plugins = ["studio_support"]  # its fixtures: private_settings, window, reach_project

@@ -10,15 +10,15 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import REPO_ROOT
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
-from conftest import REPO_ROOT
 from hmp_engine.session import EditState, KeypointEdit, load_project
-from hmp_studio.model.undo_commands import EditCommand
-from hmp_studio.main_window import MainWindow
-from hmp_studio.settings import Preferences
 from hmp_studio.dialogs.settings_dialog import SettingsDialog
+from hmp_studio.main_window import MainWindow
+from hmp_studio.model.undo_commands import EditCommand
+from hmp_studio.settings import Preferences
 
 pytest.register_assert_rewrite("studio_support")
 from studio_support import answer_next_dialog, make_window, open_and_show  # noqa: E402

@@ -14,8 +14,8 @@ from PySide6.QtCore import QTimer
 from scipy.spatial import Delaunay
 
 from hmp_engine.motion_file import read_motion
-from hmp_studio.main_window import MainWindow
 from hmp_studio.bench.stall_sampler import StallSampler
+from hmp_studio.main_window import MainWindow
 
 pytest.register_assert_rewrite("studio_support")
 from export_support import assimp_nodes, bone_names  # noqa: E402

@@ -15,7 +15,12 @@ from hmp_studio.main_window import MainWindow
 
 pytest.register_assert_rewrite("studio_support")
 from studio_support import (  # noqa: E402  (after the assert-rewrite registration)
-    close_discarding, image_to_viewport, make_window, mouse_drag, open_and_show, show_frame,
+    close_discarding,
+    image_to_viewport,
+    make_window,
+    mouse_drag,
+    open_and_show,
+    show_frame,
 )
 
 pytest_plugins = ["studio_support"]  # its fixtures: private_settings, window

@@ -39,6 +39,7 @@ class ReferenceSizedDecoder(nn.Module):
         self.head = nn.Linear(width, 144)
 
     def forward(self, z: torch.Tensor, frames: int) -> torch.Tensor:
+        """Latent codes -> poses at ``frames`` evenly spaced times."""
         tau = torch.arange(frames, dtype=z.dtype) / FRAMES * 2.0 - 1.0
         angles = tau[:, None] * self.scales
         encoding = torch.stack([angles.sin(), angles.cos()], dim=-1).flatten(1).expand(z.shape[0], -1, -1)
@@ -59,6 +60,7 @@ def time_once(decode, z: torch.Tensor) -> float:
 
 
 def main() -> None:
+    """Time both decoders at the sizes given on the command line and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--threads", type=int, default=os.cpu_count())

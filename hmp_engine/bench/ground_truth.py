@@ -76,10 +76,12 @@ class GroundTruth:
 
     @property
     def num_frames(self) -> int:
+        """Frames in the sequence."""
         return len(self.hand_pose)
 
     @property
     def times(self) -> np.ndarray:
+        """Each frame's time in seconds from the first."""
         return np.arange(self.num_frames) / self.fps
 
     def joints(self, model: HandModel) -> np.ndarray:

@@ -16,8 +16,19 @@ from hmp_engine.camera import Camera
 from hmp_engine.cli import CommandError
 from hmp_engine.cli.detect import default_output
 from hmp_engine.detection import detect_video
-from hmp_engine.fitting import (DEFAULT_PRESET, METHODS, PRESETS, FitSettings, ProjectFit, default_prior_path,
-                                fit_project, hand_tracks, preset, resolve_device, to_motion)
+from hmp_engine.fitting import (
+    DEFAULT_PRESET,
+    METHODS,
+    PRESETS,
+    FitSettings,
+    ProjectFit,
+    default_prior_path,
+    fit_project,
+    hand_tracks,
+    preset,
+    resolve_device,
+    to_motion,
+)
 from hmp_engine.hand_model import HandModelFileError, load_hand_model, resolve_model_source
 from hmp_engine.motion_file import MotionFileError, write_motion
 from hmp_engine.prior.checkpoint import CheckpointError, load_prior
@@ -90,6 +101,7 @@ class StageProgress:
         self._stage, self._bar = "", TerminalProgress(sys.stderr, "it")
 
     def __call__(self, event: ProgressEvent) -> None:
+        """Draw one progress event, starting a new bar when the stage changes."""
         if event.stage != self._stage:
             self._stage, self._bar = event.stage, TerminalProgress(sys.stderr, "it")
         self._bar(event)

@@ -7,8 +7,15 @@ Modules: ``losses`` (every term), ``windows`` (window layout and cross-fade), ``
 
 from hmp_engine.fitting.fit import FitResult, HandResult, default_prior_path, fit_hands, resolve_device
 from hmp_engine.fitting.presets import DEFAULT_PRESET, METHODS, PRESETS, FitSettings, StageSettings, preset
-from hmp_engine.fitting.tracks_to_fits import (ProjectFit, fit_figures, fit_project, hand_tracks, initialise_project,
-                                        splice_fits, to_motion)
+from hmp_engine.fitting.tracks_to_fits import (
+    ProjectFit,
+    fit_figures,
+    fit_project,
+    hand_tracks,
+    initialise_project,
+    splice_fits,
+    to_motion,
+)
 
 __all__ = [
     "DEFAULT_PRESET", "METHODS", "PRESETS", "FitResult", "FitSettings", "HandResult", "ProjectFit", "StageSettings",

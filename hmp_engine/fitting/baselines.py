@@ -44,9 +44,11 @@ class PcaCodec:
         self.std = (singular[:count] / math.sqrt(max(len(windows) - 1, 1))).clamp(min=1e-6)
 
     def encode(self, windows: torch.Tensor) -> torch.Tensor:
+        """Window poses -> whitened PCA coefficients."""
         return ((windows - self.mean).flatten(1) @ self.components.T) / self.std
 
     def decode(self, codes: torch.Tensor, phase: torch.Tensor) -> torch.Tensor:
+        """Coefficients -> poses at ``phase`` (0..1 across the window), linearly between frames."""
         frames = self.mean + ((codes * self.std) @ self.components).view(len(codes), self.window_frames, 45)
         position = phase * (self.window_frames - 1)
         lower = position.floor().long().clamp(0, self.window_frames - 2)
@@ -55,6 +57,7 @@ class PcaCodec:
         return gather(lower) * (1 - fraction) + gather(lower + 1) * fraction
 
     def prior_loss(self, codes: torch.Tensor) -> torch.Tensor:
+        """The coefficients' mean square: a unit Gaussian's negative log-likelihood up to scale."""
         return codes.square().mean()
 
 

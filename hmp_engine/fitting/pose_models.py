@@ -52,12 +52,15 @@ class PriorCodec:
         self.window_frames, self.fps = prior.window_frames, prior.fps
 
     def encode(self, windows: torch.Tensor) -> torch.Tensor:
+        """Window poses -> the encoder's mean latent codes."""
         return self.prior.encode_mean(windows)
 
     def decode(self, codes: torch.Tensor, phase: torch.Tensor) -> torch.Tensor:
+        """Latent codes -> poses at ``phase`` (0..1 across the window)."""
         return self.prior.decode(codes, times=phase * self.prior.config.duration_s)
 
     def prior_loss(self, codes: torch.Tensor) -> torch.Tensor:
+        """The prior's loss on the latent codes."""
         return latent_prior_loss(codes)
 
 
@@ -96,6 +99,7 @@ class WindowedPose(nn.Module):
             self.register_buffer(name, torch.as_tensor(array, dtype=dtype, device=device))
 
     def forward(self) -> PoseTerms:
+        """The cross-faded decoded poses and the prior's loss terms."""
         decoded = self.codec.decode(self.codes, self.phase).reshape(-1, 45)
         pose = (decoded[self.slots] * self.weights).sum(dim=1)
         tie = (decoded[self.tie_a] - decoded[self.tie_b]).square().mean() if len(self.tie_a) else pose.new_zeros(())
@@ -113,6 +117,7 @@ class FramePose(nn.Module):
         self.left, self.frame_prior = left, frame_prior
 
     def forward(self) -> PoseTerms:
+        """The free poses and their acceleration (and per-frame prior) terms."""
         terms = {"accel": acceleration_loss(self.pose, self.dt)}
         if self.frame_prior is not None:
             terms["prior"] = self.frame_prior(_mirror_if(self.left, self.pose))
@@ -130,5 +135,6 @@ class ResidualPose(nn.Module):
         self.register_buffer("dt", dt)
 
     def forward(self) -> PoseTerms:
+        """The initial poses plus the residual, and the residual's size and acceleration terms."""
         pose = self.base + self.delta
         return pose, {"residual": self.delta.square().mean(), "accel": acceleration_loss(pose, self.dt)}

@@ -136,7 +136,8 @@ def markdown(report: dict[str, dict]) -> str:
     for name, entry in report.items():
         rec = entry["reconstruction"]
         lines.append(f"| {name} | {entry['windows']} | {rec['angle_deg']:.2f} | {rec['fingertip_mm']:.2f} |")
-    lines += ["", "| set | infilling method (hidden frames) | joint angle (deg) | fingertip (mm) |", "|---|---|---:|---:|"]
+    lines += ["", "| set | infilling method (hidden frames) | joint angle (deg) | fingertip (mm) |",
+              "|---|---|---:|---:|"]
     for name, entry in report.items():
         for method, value in entry["infilling"].items():
             lines.append(f"| {name} | {method} | {value['angle_deg']:.2f} | {value['fingertip_mm']:.2f} |")

@@ -93,6 +93,6 @@ def carry_residuals(decoded: np.ndarray, observed: np.ndarray, visible: np.ndarr
 
 
 def infill_window(prior: MotionPrior, observed: np.ndarray, visible: np.ndarray, iterations: int = 0) -> np.ndarray:
-    """(T, 45) poses whose hidden frames the prior fills: encoder proposal, `iterations` of latent fitting, residuals."""
+    """(T, 45) poses with the hidden frames filled by the prior: encoder proposal, latent fitting, residuals."""
     decoded = fit_latent(prior, observed, visible, iterations=iterations)
     return carry_residuals(decoded, observed, visible)

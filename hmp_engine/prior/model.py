@@ -59,6 +59,7 @@ class PositionalEncoding(nn.Module):
         return 1 + 2 * len(self.scales)
 
     def forward(self, tau: torch.Tensor) -> torch.Tensor:
+        """Normalised times -> their features: the time and its sines and cosines at every scale."""
         angles = tau.unsqueeze(-1) * self.scales
         return torch.cat([tau.unsqueeze(-1), angles.sin(), angles.cos()], dim=-1)
 
@@ -104,7 +105,7 @@ class FieldDecoder(nn.Module):
         nn.init.zeros_(self.head.bias)
 
     def forward(self, z: torch.Tensor, tau: torch.Tensor) -> torch.Tensor:
-        """z (B, latent) and tau (T,) or (B, T) in [-1, 1] -> (B, T, 90)."""
+        """Z (B, latent) and tau (T,) or (B, T) in [-1, 1] -> (B, T, 90)."""
         latent = self.from_latent(z).view(z.shape[0], 1, self.layers, self.width)
         time = self.from_time(self.encoding(tau))
         time = time.view(*(tau.shape if tau.dim() == 2 else (1, *tau.shape)), self.layers, self.width)
@@ -159,7 +160,7 @@ class MotionPrior(nn.Module):
         return torch.cat([(sixd - self.sixd_mean) / self.sixd_std, delta / self.delta_std], dim=-1)
 
     def encode(self, window: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """mu and log-variance (B, latent) of a (B, window_frames, 45) window."""
+        """Mu and log-variance (B, latent) of a (B, window_frames, 45) window."""
         if window.dim() != 3 or window.shape[1:] != (self.window_frames, NUM_JOINTS * 3):
             raise ValueError(f"expected windows of shape (B, {self.window_frames}, 45), got {tuple(window.shape)}")
         return self.encoder(self.features(window))

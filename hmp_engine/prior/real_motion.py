@@ -22,8 +22,14 @@ from smplx.lbs import batch_rigid_transform, batch_rodrigues
 
 from hmp_engine.anatomy import JOINT_FRAMES, MANO_REST_JOINTS
 from hmp_engine.hand_model import HandModel, load_hand_model
-from hmp_engine.ik import (IKResult, components_to_pose, fit_mediapipe_world, kabsch_orientation, pose_prior,
-                           single_thread)
+from hmp_engine.ik import (
+    IKResult,
+    components_to_pose,
+    fit_mediapipe_world,
+    kabsch_orientation,
+    pose_prior,
+    single_thread,
+)
 from hmp_engine.rotations import matrix_to_axis_angle, slerp_resample
 
 MARKER_MOCAP = "qualisys_hand_markers_100hz.tsv"

@@ -6,10 +6,10 @@ Modules: ``context`` (OpenGL platform and errors), ``hands`` (a fitted hand's me
 """
 
 from hmp_engine.render.context import RenderError, select_platform
+from hmp_engine.render.fit_inputs import fit_camera, fit_models, overlay_renderer, project_keypoints
 from hmp_engine.render.hands import HandFrame, HandSequence
 from hmp_engine.render.overlay import STYLES, HandStyle, MeshLayer, OverlayOptions, OverlayRenderer
 from hmp_engine.render.overlay_video import write_overlay_video
-from hmp_engine.render.fit_inputs import fit_camera, fit_models, overlay_renderer, project_keypoints
 
 __all__ = [
     "STYLES", "HandFrame", "HandSequence", "HandStyle", "MeshLayer", "OverlayOptions", "OverlayRenderer",

@@ -19,8 +19,8 @@ from hmp_engine.atomic import atomic_path
 from hmp_engine.hand_model import HandModel
 from hmp_engine.progress import CancelToken, ProgressCallback, ProgressEvent
 from hmp_engine.render.context import RenderError
-from hmp_engine.render.overlay import OverlayOptions, OverlayRenderer
 from hmp_engine.render.fit_inputs import overlay_renderer
+from hmp_engine.render.overlay import OverlayOptions, OverlayRenderer
 from hmp_engine.session import Project
 from hmp_engine.video import VideoReader, open_video
 

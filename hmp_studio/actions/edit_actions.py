@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QMenu
 
 from hmp_engine.hand_model.joints import MEDIAPIPE_JOINT_NAMES
 from hmp_engine.session import EditChanges
-from hmp_studio.model.undo_commands import DragCommand, EditCommand
 from hmp_studio.model.document import Document
+from hmp_studio.model.undo_commands import DragCommand, EditCommand
 from hmp_studio.views.keypoint_overlay import KeypointOverlay
 from hmp_studio.views.timeline import Timeline
 

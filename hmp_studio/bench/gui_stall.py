@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication
 from hmp_engine.bench.speed import sample_video
 from hmp_studio.bench.stall_sampler import StallSampler
 
+
 def _wait(signal: object, timeout_s: float) -> None:
     """Run the event loop until ``signal`` fires."""
     loop = QEventLoop()

@@ -185,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark, print its summary and write the JSON report if asked."""
     from hmp_engine.bench.speed import sample_video
 
-    parser = argparse.ArgumentParser(prog="python -m hmp_studio.bench.scrub_latency", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m hmp_studio.bench.scrub_latency",
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("--video", type=Path, default=None, help="video to scrub (default: the bundled 720p sample)")
     parser.add_argument("--rate", type=float, default=60.0, help="mouse events per second while dragging")
     parser.add_argument("--clicks", type=int, default=40, help="timeline clicks at random frames")

@@ -5,8 +5,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog,
-                               QFormLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
 
 from hmp_engine.export import ANIMATION_FORMATS, FORMATS, ExportError, ExportOptions, ExportResult, export_project
 from hmp_engine.export.skeleton import UP_AXES
@@ -14,9 +26,9 @@ from hmp_engine.hand_model import HandModelFileError
 from hmp_engine.progress import ProgressEvent
 from hmp_studio.model.document import Document
 from hmp_studio.tasks.fit_job import snapshot
-from hmp_studio.views.form_row import row
 from hmp_studio.tasks.task_progress import TaskProgress
 from hmp_studio.tasks.task_runner import TaskRunner
+from hmp_studio.views.form_row import row
 from hmp_studio.workers.task_thread import TaskThread
 
 SUFFIXES = {"npz": ".npz", "amass": "_amass.npz", "fbx": ".fbx", "glb": ".glb", "bvh": ".bvh", "keypoints": ".csv"}

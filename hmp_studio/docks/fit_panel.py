@@ -6,19 +6,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QLineEdit, QPushButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from hmp_engine.fitting import PRESETS, FitSettings, preset
 from hmp_engine.hand_model import OPEN_MODEL
+from hmp_studio.docks.loss_plot import LossPlot
+from hmp_studio.docks.weights_tree import WeightsTree
 from hmp_studio.model.document import Document
+from hmp_studio.settings import DEVICES, Preferences
 from hmp_studio.tasks.fit_job import FitRequest
 from hmp_studio.tasks.fit_runner import FitRunner
-from hmp_studio.docks.loss_plot import LossPlot
-from hmp_studio.views.form_row import row
-from hmp_studio.settings import DEVICES, Preferences
 from hmp_studio.tasks.task_progress import TaskProgress
-from hmp_studio.docks.weights_tree import WeightsTree
+from hmp_studio.views.form_row import row
 
 Range = Callable[[], "tuple[int, int] | None"]
 

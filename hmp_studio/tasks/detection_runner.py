@@ -8,9 +8,9 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from hmp_engine.detection import DetectionResult
+from hmp_studio.model.document import Document
 from hmp_studio.model.undo_commands import detection_command
 from hmp_studio.tasks.detection_job import detection_thread
-from hmp_studio.model.document import Document
 from hmp_studio.tasks.task_progress import TaskProgress
 from hmp_studio.tasks.task_runner import TaskRunner
 

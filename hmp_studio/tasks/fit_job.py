@@ -9,8 +9,8 @@ from pathlib import Path
 
 from hmp_engine.fitting import FitSettings, ProjectFit, default_prior_path, fit_project, hand_tracks, resolve_device
 from hmp_engine.hand_model import load_hand_model
-from hmp_engine.progress import CancelToken, ProgressCallback
 from hmp_engine.prior.checkpoint import load_prior
+from hmp_engine.progress import CancelToken, ProgressCallback
 from hmp_engine.session import Project
 
 

@@ -9,8 +9,8 @@ from hmp_engine.fitting import ProjectFit, splice_fits
 from hmp_engine.hand_model import HandModelFileError
 from hmp_engine.prior.checkpoint import CheckpointError
 from hmp_engine.session import ProjectError
-from hmp_studio.model.undo_commands import fit_command
 from hmp_studio.model.document import Document
+from hmp_studio.model.undo_commands import fit_command
 from hmp_studio.tasks.fit_job import FitRequest, run_fit, snapshot
 from hmp_studio.tasks.task_progress import TaskProgress
 from hmp_studio.tasks.task_runner import TaskRunner

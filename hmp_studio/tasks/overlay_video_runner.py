@@ -13,10 +13,10 @@ from hmp_engine.render import OverlayOptions, RenderError, fit_models, write_ove
 from hmp_engine.video import VideoError
 from hmp_studio.model.document import Document
 from hmp_studio.tasks.fit_job import snapshot
-from hmp_studio.views.mesh_overlay import MeshOverlay
-from hmp_studio.workers.render_thread import RenderThread
 from hmp_studio.tasks.task_progress import TaskProgress
 from hmp_studio.tasks.task_runner import TaskRunner
+from hmp_studio.views.mesh_overlay import MeshOverlay
+from hmp_studio.workers.render_thread import RenderThread
 from hmp_studio.workers.task_thread import TaskThread
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from hmp_engine.progress import CancelToken, Cancelled, ProgressCallback
+from hmp_engine.progress import Cancelled, CancelToken, ProgressCallback
 
 Job = Callable[[ProgressCallback, CancelToken], Any]
 """A task: called with the progress callback and the cancel token, returns its result."""
