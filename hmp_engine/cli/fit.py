@@ -26,6 +26,7 @@ from hmp_engine.fitting import (
     fit_project,
     hand_tracks,
     preset,
+    project_detections,
     resolve_device,
     to_motion,
 )
@@ -129,13 +130,14 @@ def run(args: argparse.Namespace) -> int:
         source = resolve_model_source(args.hand_model)
         models = {side: load_hand_model(source, side) for side in {"right", *hand_tracks(project)}}
         prior = _load_prior(args.prior, device) if settings.method != "no-prior" else None
-        camera = None if args.focal is None else Camera.from_focal(args.focal, project.detections.image_size)
+        camera = None if args.focal is None else Camera.from_focal(args.focal, project_detections(project).image_size)
         fit = fit_project(project, models, settings, prior, camera, device, StageProgress())
         project.fits.update(fit.fits)
         project.weights = settings.to_dict()
         project.save(output)
         if args.save_motion:
-            write_motion(args.save_motion, to_motion(fit, project.detections.fps, next(iter(models.values())).name))
+            fps = project_detections(project).fps
+            write_motion(args.save_motion, to_motion(fit, fps, next(iter(models.values())).name))
     except (VideoError, ProjectError, HandModelFileError, MotionFileError, ValueError) as error:
         raise CommandError(str(error)) from error
     print("\n".join(_report(fit)))

@@ -109,7 +109,13 @@ def run(args: argparse.Namespace) -> int:
           f"{description['train_windows']} windows ({description['dropped_static']} near-static dropped); "
           f"{parameter_count(trainer.model):,} parameters on {device}; from step {trainer.step}", file=sys.stderr)
     cancel = CancelToken()
-    previous = signal.signal(signal.SIGINT, lambda *_: (cancel.cancel(), signal.signal(signal.SIGINT, previous)))
+
+    def interrupted(*_: object) -> None:
+        """First Ctrl+C: stop after the current step (and save); a second one interrupts as usual."""
+        cancel.cancel()
+        signal.signal(signal.SIGINT, previous)
+
+    previous = signal.signal(signal.SIGINT, interrupted)
     try:
         trainer.run(ProgressLine(sys.stderr), cancel)
     except Cancelled as stop:

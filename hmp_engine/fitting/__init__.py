@@ -13,12 +13,13 @@ from hmp_engine.fitting.tracks_to_fits import (
     fit_project,
     hand_tracks,
     initialise_project,
+    project_detections,
     splice_fits,
     to_motion,
 )
 
 __all__ = [
-    "DEFAULT_PRESET", "METHODS", "PRESETS", "FitResult", "FitSettings", "HandResult", "ProjectFit", "StageSettings",
+    "DEFAULT_PRESET", "FitResult", "FitSettings", "HandResult", "METHODS", "PRESETS", "ProjectFit", "StageSettings",
     "default_prior_path", "fit_figures", "fit_hands", "fit_project", "hand_tracks", "initialise_project", "preset",
-    "resolve_device", "splice_fits", "to_motion",
+    "project_detections", "resolve_device", "splice_fits", "to_motion",
 ]

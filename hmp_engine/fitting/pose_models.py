@@ -20,6 +20,7 @@ from torch import nn
 
 from hmp_engine.fitting.losses import acceleration_loss, latent_prior_loss
 from hmp_engine.fitting.windows import WindowLayout
+from hmp_engine.prior.model import MotionPrior
 from hmp_engine.rotations import mirror_axis_angle, slerp_resample
 
 PoseTerms = tuple[torch.Tensor, dict[str, torch.Tensor]]
@@ -47,7 +48,7 @@ class PriorCodec:
     Freezes the prior (eval mode, no weight gradients): the fit optimises codes, never the network.
     """
 
-    def __init__(self, prior: nn.Module) -> None:
+    def __init__(self, prior: MotionPrior) -> None:
         self.prior = prior.eval().requires_grad_(False)
         self.window_frames, self.fps = prior.window_frames, prior.fps
 
@@ -81,6 +82,12 @@ def encoder_windows(layout: WindowLayout, times: np.ndarray, pose: np.ndarray, w
 class WindowedPose(nn.Module):
     """One code per window; the pose of every frame is the cross-faded decode of the windows covering it."""
 
+    phase: torch.Tensor  # buffers: window phases, per frame the windows covering it and their cross-fade weights,
+    slots: torch.Tensor  # and the frame pairs where overlapping windows must agree
+    weights: torch.Tensor
+    tie_a: torch.Tensor
+    tie_b: torch.Tensor
+
     def __init__(self, codec: WindowCodec, layout: WindowLayout, times: np.ndarray, init_pose: np.ndarray,
                  left: bool, device: torch.device) -> None:
         super().__init__()
@@ -109,6 +116,8 @@ class WindowedPose(nn.Module):
 class FramePose(nn.Module):
     """Per-frame poses optimised directly, with an acceleration penalty and an optional per-frame pose prior."""
 
+    dt: torch.Tensor
+
     def __init__(self, init_pose: np.ndarray, dt: torch.Tensor, left: bool,
                  frame_prior: Callable[[torch.Tensor], torch.Tensor] | None = None) -> None:
         super().__init__()
@@ -126,6 +135,9 @@ class FramePose(nn.Module):
 
 class ResidualPose(nn.Module):
     """Stage 3: the motion a pose model settled on, held fixed, plus per-frame corrections kept small and smooth."""
+
+    base: torch.Tensor
+    dt: torch.Tensor
 
     def __init__(self, base: nn.Module, dt: torch.Tensor) -> None:
         super().__init__()

@@ -49,6 +49,15 @@ def frame_intervals(times: np.ndarray) -> np.ndarray:
 class HandProblem(nn.Module):
     """Variables, observations and terms of one hand (its pose model is attached as ``pose_model``)."""
 
+    orient_target: torch.Tensor  # observation buffers
+    transl_target: torch.Tensor
+    keypoints: torch.Tensor
+    confidence: torch.Tensor
+    box_diagonal: torch.Tensor
+    pose_observed: torch.Tensor
+    transl_observed: torch.Tensor
+    dt: torch.Tensor
+
     def __init__(self, init: HandInit, model: HandModel, camera: Camera, pose_model: nn.Module,
                  device: torch.device) -> None:
         super().__init__()

@@ -7,15 +7,16 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from torch import nn
 
 from hmp_engine.camera import Camera
+from hmp_engine.detection import DetectionResult
 from hmp_engine.fitting.fit import FitResult, HandResult, fit_hands
 from hmp_engine.fitting.metrics import mean_acceleration, reprojection_errors
 from hmp_engine.fitting.presets import FitSettings
 from hmp_engine.hand_model import HandModel
 from hmp_engine.initialisation import HandInit, initialise_hand
 from hmp_engine.motion_file import HandMotion, Motion
+from hmp_engine.prior.model import MotionPrior
 from hmp_engine.progress import CancelToken, ProgressCallback
 from hmp_engine.session import HandFit, Project, ProjectError
 
@@ -30,13 +31,18 @@ class ProjectFit:
     camera: Camera
 
 
-def hand_tracks(project: Project) -> dict[str, int]:
-    """Index of the most-detected track of each side present (right first)."""
+def project_detections(project: Project) -> DetectionResult:
+    """The project's detections; ProjectError when it has no hand tracks."""
     if project.detections is None or not project.detections.tracks:
         raise ProjectError("The project has no detections to fit: run detection first")
-    indices = {id(track): index for index, track in enumerate(project.detections.tracks)}
-    return {side: indices[id(track)] for side in ("right", "left")
-            if (track := project.detections.hand(side)) is not None}
+    return project.detections
+
+
+def hand_tracks(project: Project) -> dict[str, int]:
+    """Index of the most-detected track of each side present (right first)."""
+    detections = project_detections(project)
+    indices = {id(track): index for index, track in enumerate(detections.tracks)}
+    return {side: indices[id(track)] for side in ("right", "left") if (track := detections.hand(side)) is not None}
 
 
 def initialise_project(project: Project, models: dict[str, HandModel], camera: Camera,
@@ -46,7 +52,7 @@ def initialise_project(project: Project, models: dict[str, HandModel], camera: C
 
     ``models`` holds each side's model, and the right model also for a left hand alone (it lifts its landmarks).
     """
-    detections = project.detections
+    detections = project_detections(project)
     inits = {}
     for side, index in hand_tracks(project).items():
         track = project.track(index)
@@ -57,7 +63,7 @@ def initialise_project(project: Project, models: dict[str, HandModel], camera: C
 
 
 def fit_project(project: Project, models: dict[str, HandModel], settings: FitSettings,
-                prior: nn.Module | None = None, camera: Camera | None = None,
+                prior: MotionPrior | None = None, camera: Camera | None = None,
                 device: str | torch.device | None = None, progress: ProgressCallback | None = None,
                 cancel: CancelToken | None = None, frames: slice = slice(None)) -> ProjectFit:
     """Initialise and fit every hand of the project (or only its ``frames``, whose arrays then cover just that

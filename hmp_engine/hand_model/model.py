@@ -35,6 +35,13 @@ class HandOutput:
 class HandModel(torch.nn.Module):
     """A right or left MANO-format hand model, differentiable, on any torch device."""
 
+    joint_template: torch.Tensor  # buffers of the joints-only path (see _register_joint_path_buffers)
+    joint_shapedirs: torch.Tensor
+    tip_template: torch.Tensor
+    tip_shapedirs: torch.Tensor
+    tip_posedirs: torch.Tensor
+    tip_weights: torch.Tensor
+
     def __init__(self, data: dict[str, Any], side: str, name: str, path: Path | None = None) -> None:
         super().__init__()
         if side not in ("right", "left"):

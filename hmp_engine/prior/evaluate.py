@@ -11,7 +11,7 @@ and reported on the other half. Errors: mean joint-angle error over the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -114,7 +114,7 @@ def infill(prior: MotionPrior, model: HandModel, windows: np.ndarray, gap: int =
     return scores
 
 
-def evaluate(prior: MotionPrior, model: HandModel, sets: dict[str, Sequence[np.ndarray]], gap: int = 30,
+def evaluate(prior: MotionPrior, model: HandModel, sets: Mapping[str, Sequence[np.ndarray]], gap: int = 30,
              max_infill_windows: int = 16) -> dict[str, dict]:
     """Reconstruction and infilling scores for each named set of (T, 45) sequences at the prior's frame rate."""
     report: dict[str, dict] = {}

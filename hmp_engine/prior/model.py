@@ -49,6 +49,8 @@ class PriorConfig:
 class PositionalEncoding(nn.Module):
     """[tau, sin(2^k tau), cos(2^k tau)] for k < frequencies, of tau in [-1, 1]; frequencies are a buffer."""
 
+    scales: torch.Tensor
+
     def __init__(self, frequencies: int) -> None:
         super().__init__()
         self.register_buffer("scales", 2.0 ** torch.arange(frequencies, dtype=torch.float32))
@@ -117,6 +119,10 @@ class FieldDecoder(nn.Module):
 
 class MotionPrior(nn.Module):
     """The VAE: ``encode_mean`` a (B, T, 45) window to z, ``decode`` z at any frame count or times."""
+
+    sixd_mean: torch.Tensor  # normalisation buffers
+    sixd_std: torch.Tensor
+    delta_std: torch.Tensor
 
     def __init__(self, config: PriorConfig) -> None:
         super().__init__()

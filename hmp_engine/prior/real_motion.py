@@ -199,8 +199,8 @@ def fit_marker_mocap(mocap: MarkerMocap, model: HandModel | None = None, frames:
     model = model or load_hand_model("open", "right")
     names = PLATE + tuple(_BONE_POINTS)
     observed = torch.as_tensor(mocap.select(names)[frames], dtype=torch.float32)
-    bones, start = _initial_offsets(names)
-    start = torch.as_tensor(start, dtype=torch.float32)
+    bones, initial = _initial_offsets(names)
+    start = torch.as_tensor(initial, dtype=torch.float32)
     plate = [names.index(name) for name in PLATE]
     with single_thread():
         complete = torch.nonzero(~observed.isnan().any(-1).any(-1))[:, 0]

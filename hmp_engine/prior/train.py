@@ -178,8 +178,9 @@ class Trainer:
     def __init__(self, data: TrainData, output: Path, config: PriorConfig, settings: TrainSettings,
                  device: str | torch.device = "cpu", resume: dict | None = None, initial: dict | None = None) -> None:
         self.data, self.output, self.device = data, Path(output), torch.device(device)
-        if resume is not None or initial is not None:
-            self.model = build_prior(resume if resume is not None else initial)
+        start = resume if resume is not None else initial
+        if start is not None:
+            self.model = build_prior(start)
         else:
             torch.manual_seed(settings.seed)
             self.model = MotionPrior(config)
