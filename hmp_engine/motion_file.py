@@ -1,4 +1,4 @@
-"""The motion interchange file (.npz, version 1, DESIGN.md section 4): hand motion that exports write and the
+"""The motion interchange file (.npz, version 1, docs/conventions.md): hand motion that exports write and the
 benchmark and the prior trainer read.
 
 Keys: ``version``, ``fps``, ``num_frames``, ``hand_model``, optional ``camera_K`` (3, 3) and ``image_size``

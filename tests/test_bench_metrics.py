@@ -1,4 +1,4 @@
-"""The accuracy metrics (DESIGN.md section 4) on hand-made cases with known answers."""
+"""The accuracy metrics (docs/conventions.md, Metrics) on hand-made cases with known answers."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ from hmp_engine.hand_model import (
 )
 from hmp_engine.hand_model.sources import open_model_file
 
-# MANO right rest joints (MANO-21 order, metres), DESIGN.md section 4.
+# MANO right rest joints (MANO-21 order, metres): the published figures (docs/conventions.md, Canonical hand frame).
 MANO_REST = np.array([
     [0.0957, 0.0064, 0.0062], [0.0076, 0.0012, 0.0269], [-0.0251, 0.0052, 0.0291], [-0.0473, 0.0039, 0.0290],
     [0.0010, 0.0049, 0.0028], [-0.0302, 0.0068, -0.0028], [-0.0531, 0.0055, -0.0067], [0.0269, -0.0036, -0.0370],

@@ -1,6 +1,6 @@
 """Cost of one decode + backward (w.r.t. z) of a 128-frame window: our prior's decoder against an HMP-sized one.
 
-The HMP-sized decoder follows the reference (DESIGN.md section 3, reference note 1.4): PE of normalised time
+The HMP-sized decoder follows the paper's public code: PE of normalised time
 with frequencies 2^0..2^6 (14 values), latent 1024, Linear -> LayerNorm -> ReLU blocks of width 1024 where every
 block after the first takes concat(h, PE(t), z) per frame, 8 blocks to a 144-wide head of which 96 values
 (16 x 6D) are turned into rotations. Both decoders are measured in the same run, interleaved, with frozen

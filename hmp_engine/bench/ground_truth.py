@@ -9,7 +9,7 @@ The finger motion is real (mocap) or synthetic; the hand's place in front of the
 a seeded view (palm toward the camera, fingers up, turned up to ~40 degrees) and a smooth path of the hand's
 centre through random key frames (cubic spline) at about 0.42-0.6 m, inside the 1280x720 image. The mocap's own
 wrist rotation is kept, turned to face the camera.
-Motion files (DESIGN.md section 4) are used as they are when they carry a camera; otherwise the hand's mean
+Motion files (docs/conventions.md) are used as they are when they carry a camera; otherwise the hand's mean
 wrist is placed 0.5 m in front of the default camera of a 1280x720 image. Sequences are handed around as
 recipes (`Recipe`) so worker processes build them, the mocap fits included, in parallel.
 """

@@ -1,6 +1,6 @@
 """The 2D keypoints of a project with the user's edits applied, as CSV or JSON rows for other tools.
 
-One row per frame, hand and joint (MediaPipe order, DESIGN.md section 4): ``frame``, ``time`` (seconds),
+One row per frame, hand and joint (MediaPipe order, docs/conventions.md): ``frame``, ``time`` (seconds),
 ``hand``, ``joint`` (name), ``x``, ``y`` (pixels; empty in CSV and null in JSON where the hand was not detected
 and the user never placed the keypoint), ``confidence`` (0 where marked occluded, 1 where placed or marked
 visible), ``edited`` (the user changed this keypoint). JSON: ``{"fps", "image_size", "joints", "rows"}`` with the

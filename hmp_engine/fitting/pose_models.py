@@ -6,7 +6,7 @@ times and cross-faded (see `windows`); adds ``prior`` (the code's negative log-l
 poses themselves, with ``accel`` and optionally a per-frame ``prior``. `ResidualPose` (stage 3): the decoded motion,
 fixed, plus per-frame corrections, with ``residual`` and ``accel`` (decoding once keeps stage 3 as cheap as a
 per-frame fit). Priors model right hands: a left hand's pose is mirrored
-into their space and back (DESIGN.md section 4).
+into their space and back (docs/conventions.md, Left hands).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """`HandModel`: one MANO-format hand evaluated through `smplx.MANO`, plus a joints-only fast path.
 
-Pose convention (DESIGN.md section 4): axis-angle, flat-hand-mean (zero pose = flat hand), 15 finger joints x 3
+Pose convention (docs/conventions.md): axis-angle, flat-hand-mean (zero pose = flat hand), 15 finger joints x 3
 in MANO joint order, global orientation separate. Joints come out in the MANO-21 order: 16 skeleton joints and
 the five fingertip vertices.
 """

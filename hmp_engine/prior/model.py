@@ -3,7 +3,7 @@
 The encoder maps a window of 6D rotations and their frame-to-frame changes to the mean and log-variance of a
 latent z. The decoder is a neural motion field D(t, z): an MLP over a positional encoding of normalised time
 and z that gives each frame's 15 rotations (6D -> Gram-Schmidt -> axis-angle) independently, so a window at
-any frame count or fractional times decodes in one batched call. Unlike the reference (DESIGN.md section 3),
+any frame count or fractional times decodes in one batched call. Unlike the paper's public code,
 constants are buffers, only the 15 x 6 used outputs exist, and fitting starts from ``encode_mean``.
 
 The decoder layers act on concat(h, PE(t), z) like the reference, but the z and PE(t) parts of every layer are
