@@ -27,10 +27,12 @@ from hmp_studio.docks.fit_panel import FitPanel
 from hmp_studio.model.autosave import Autosave
 from hmp_studio.model.document import Document
 from hmp_studio.model.playback import Playback
+from hmp_studio.model.view_state import ViewState
 from hmp_studio.settings import settings
 from hmp_studio.tasks.detection_runner import DetectionRunner
 from hmp_studio.tasks.overlay_video_runner import OverlayVideoRunner
 from hmp_studio.tasks.task_progress import TaskProgress
+from hmp_studio.tasks.task_runner import TaskRunner
 from hmp_studio.views.hand_view import HandView
 from hmp_studio.views.keypoint_overlay import KeypointOverlay
 from hmp_studio.views.mesh_overlay import MeshOverlay
@@ -55,27 +57,29 @@ class MainWindow(QMainWindow):
         sys.setswitchinterval(GIL_SWITCH_S)
         collect_on_gui_thread_while_open(self)
         self.document = Document(self)
+        self.view_state = ViewState(self)
         self.playback = Playback(self)
         self.view = VideoView()
-        self.overlay = KeypointOverlay(self.view.view_box, self.document, self)
+        self.overlay = KeypointOverlay(self.view.view_box, self.document, self.view_state, self)
         self.controls = PlayerControls(self.playback)
         self.timeline = Timeline(self.document)
         self.loader = FrameLoader(self)
         self.autosave = Autosave(self.document, autosave_folder)
         self.files = ProjectFiles(self, self.document, self.autosave)
-        self.editor = Editor(self.document, self.overlay, self.timeline, self)
+        self.editor = Editor(self.document, self.view_state, self.overlay, self.timeline, self)
         self.navigator = Navigator(self.document, self.playback, self)
         self.task_progress = TaskProgress()
         self.detection = DetectionRunner(self, self.document, self.task_progress)
         self.renderer = RenderThread(self)
-        self.meshes = MeshOverlay(self.view.view_box, self.document, self.renderer, self)
-        self.fit_panel = FitPanel(self.document, self.timeline.selected_range)
-        self.meshes.model_source = self.fit_panel.hand_model.currentData
+        self.meshes = MeshOverlay(self.view.view_box, self.document, self.view_state, self.renderer, self)
+        self.fit_panel = FitPanel(self.document, self.view_state, self.timeline.selected_range)
         self.compare = ComparePlot()
         self.hand_view = HandView()
         self.overlay_actions = self._overlay_actions()
-        self.overlay_video = OverlayVideoRunner(self, self.document, self.task_progress, self.renderer, self.meshes,
-                                                self.overlay_actions[1])
+        self.overlay_video = OverlayVideoRunner(self, self.document, self.task_progress, self.renderer,
+                                                self.view_state)
+        self.runners: list[TaskRunner] = [self.detection, self.fit_panel.runner, self.overlay_video]
+        """Every long-lived task runner: the window reports their messages and stops them when it closes."""
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -187,8 +191,7 @@ class MainWindow(QMainWindow):
         self.playback.frame_changed.connect(self.timeline.set_frame)
         self.timeline.frame_requested.connect(self.playback.seek)
         self.loader.frame_loaded.connect(self._show_frame)
-        self.view.frame_set.connect(self.overlay.show_frame)
-        self.view.frame_set.connect(self.meshes.show_frame)
+        self.view.frame_set.connect(self.view_state.show_frame)
         self.meshes.drawn.connect(self.hand_view.show_render)
         self.fit_panel.runner.fitted.connect(self.compare.show_fit)
         self.document.opened.connect(self.compare.clear_curves)
@@ -197,9 +200,8 @@ class MainWindow(QMainWindow):
         self.loader.load_failed.connect(self._report_frame_error)
         self.loader.start()
         self.overlay.menu_requested.connect(lambda position: self.editor.context_menu().exec(position))
-        self.overlay.selection_changed.connect(self._show_selection)
-        for source in (self.files, self.editor, self.navigator, self.detection, self.fit_panel.runner, self.meshes,
-                       self.overlay_video):
+        self.view_state.selection_changed.connect(self._show_selection)
+        for source in (self.files, self.editor, self.navigator, self.meshes, *self.runners):
             source.message.connect(self.statusBar().showMessage)
         self.autosave.failed.connect(self.statusBar().showMessage)
 
@@ -228,8 +230,8 @@ class MainWindow(QMainWindow):
 
     def _show_selection(self) -> None:
         """Name the selected keypoint in the status bar."""
-        if self.overlay.selected is not None:
-            track, joint = self.overlay.selected
+        if self.view_state.selection is not None:
+            track, joint = self.view_state.selection
             side = self.document.project.track(track).handedness
             self.statusBar().showMessage(f"Selected: {side} hand, {MEDIAPIPE_JOINT_NAMES[joint]}")
 
@@ -241,9 +243,12 @@ class MainWindow(QMainWindow):
     def _overlay_actions(self) -> list[QAction]:
         """Checkable View actions showing the fitted meshes, the detected keypoints and the reprojected joints."""
         actions = []
-        for text, key, slot, checked in (("Show &Meshes", "M", self.meshes.set_mesh_visible, True),
-                                         ("Show Detected &Keypoints", "K", self.overlay.set_visible, True),
-                                         ("Show Reprojected &Joints", "J", self.meshes.set_joints_visible, False)):
+        state = self.view_state
+        for text, key, slot, checked in (("Show &Meshes", "M", state.set_meshes_visible, state.meshes_visible),
+                                         ("Show Detected &Keypoints", "K", state.set_keypoints_visible,
+                                          state.keypoints_visible),
+                                         ("Show Reprojected &Joints", "J", state.set_joints_visible,
+                                          state.joints_visible)):
             action = QAction(text, self, shortcut=QKeySequence(key), checkable=True, checked=checked)
             action.toggled.connect(slot)
             actions.append(action)
@@ -253,7 +258,7 @@ class MainWindow(QMainWindow):
         """Open the export dialog for the open project."""
         if self.document.project is None:
             return None
-        dialog = ExportDialog(self.document, self.fit_panel.hand_model.currentData(), self)
+        dialog = ExportDialog(self.document, self.view_state.hand_model, self)
         dialog.runner.message.connect(self.statusBar().showMessage)
         dialog.show()
         return dialog
@@ -291,9 +296,8 @@ class MainWindow(QMainWindow):
         store.setValue("main_window/geometry", self.saveGeometry())
         store.setValue("main_window/state", self.saveState())
         self.playback.pause()
-        self.detection.stop()
-        self.fit_panel.runner.stop()
-        self.overlay_video.stop()
+        for runner in self.runners:
+            runner.stop()
         self.loader.stop()
         self.renderer.stop()
         self.document.close()

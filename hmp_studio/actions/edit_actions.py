@@ -13,6 +13,7 @@ from hmp_engine.hand_model.joints import MEDIAPIPE_JOINT_NAMES
 from hmp_engine.session import EditChanges
 from hmp_studio.model.document import Document
 from hmp_studio.model.undo_commands import DragCommand, EditCommand
+from hmp_studio.model.view_state import ViewState
 from hmp_studio.views.keypoint_overlay import KeypointOverlay
 from hmp_studio.views.timeline import Timeline
 
@@ -38,11 +39,11 @@ class Editor(QObject):
 
     message = Signal(str)  # why an action did nothing, for the status bar
 
-    def __init__(self, document: Document, overlay: KeypointOverlay, timeline: Timeline,
+    def __init__(self, document: Document, state: ViewState, overlay: KeypointOverlay, timeline: Timeline,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._document = document
-        self._overlay = overlay
+        self._state = state
         self._timeline = timeline
         self.scope = "joint"
         self.actions = [
@@ -109,7 +110,7 @@ class Editor(QObject):
 
     def revert_frame(self) -> bool:
         """Return every keypoint of the displayed frame to its raw detection."""
-        project, frame = self._document.project, self._overlay.frame
+        project, frame = self._document.project, self._state.frame
         if project is None or project.detections is None or frame is None:
             return False
         changes = {track: project.revert_edits(track, [frame]) for track in range(len(project.detections.tracks))}
@@ -117,11 +118,11 @@ class Editor(QObject):
 
     def _target(self, over_range: bool) -> tuple[int, int, range] | None:
         """Selected track and joint and the frames to edit; None (and a message) if something is missing."""
-        project, frame = self._document.project, self._overlay.frame
-        if self._overlay.selected is None or project is None or frame is None:
+        project, frame = self._document.project, self._state.frame
+        if self._state.selection is None or project is None or frame is None:
             self.message.emit("Click a keypoint first")
             return None
-        track, joint = self._overlay.selected
+        track, joint = self._state.selection
         last = project.track(track).num_frames - 1
         if not over_range:
             return (track, joint, range(frame, frame + 1)) if frame <= last else None

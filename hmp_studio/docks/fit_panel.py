@@ -22,6 +22,7 @@ from hmp_engine.hand_model import OPEN_MODEL
 from hmp_studio.docks.loss_plot import LossPlot
 from hmp_studio.docks.weights_tree import WeightsTree
 from hmp_studio.model.document import Document
+from hmp_studio.model.view_state import ViewState
 from hmp_studio.settings import DEVICES, Preferences
 from hmp_studio.tasks.fit_job import FitRequest
 from hmp_studio.tasks.fit_runner import FitRunner
@@ -32,9 +33,11 @@ Range = Callable[[], "tuple[int, int] | None"]
 
 
 class FitPanel(QWidget):
-    """Builds a FitRequest from its controls and runs it; ``selected_range`` gives the timeline's selection."""
+    """Builds a FitRequest from its controls and runs it; ``selected_range`` gives the timeline's selection. Its
+    hand model choice is also the one the view state draws and exports fits with."""
 
-    def __init__(self, document: Document, selected_range: Range, parent: QWidget | None = None) -> None:
+    def __init__(self, document: Document, state: ViewState, selected_range: Range,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._document, self._selected_range = document, selected_range
         preferences = Preferences.load()
@@ -52,6 +55,8 @@ class FitPanel(QWidget):
         if preferences.mano_folder:
             self.hand_model.addItem(f"MANO: {preferences.mano_folder}", preferences.mano_folder)
             self.hand_model.setCurrentIndex(1)
+        state.set_hand_model(self.hand_model.currentData())
+        self.hand_model.currentIndexChanged.connect(lambda _index: state.set_hand_model(self.hand_model.currentData()))
         self.device = QComboBox()
         self.device.addItems(list(DEVICES))
         self.device.setCurrentText(preferences.device)

@@ -12,10 +12,10 @@ from hmp_engine.hand_model import HandModelFileError
 from hmp_engine.render import OverlayOptions, RenderError, fit_models, write_overlay_video
 from hmp_engine.video import VideoError
 from hmp_studio.model.document import Document
+from hmp_studio.model.view_state import ViewState
 from hmp_studio.tasks.fit_job import snapshot
 from hmp_studio.tasks.task_progress import TaskProgress
 from hmp_studio.tasks.task_runner import TaskRunner
-from hmp_studio.views.mesh_overlay import MeshOverlay
 from hmp_studio.workers.render_thread import RenderThread
 from hmp_studio.workers.task_thread import TaskThread
 
@@ -24,10 +24,9 @@ class OverlayVideoRunner(TaskRunner):
     """Writes the overlay video of a frame range with what the canvas shows (meshes, keypoints, joints)."""
 
     def __init__(self, parent: QWidget, document: Document, progress: TaskProgress, renderer: RenderThread,
-                 overlay: MeshOverlay, keypoints_visible: QAction) -> None:
+                 state: ViewState) -> None:
         super().__init__(parent, document, progress)
-        self._parent, self._renderer, self._overlay = parent, renderer, overlay
-        self._keypoints_visible = keypoints_visible
+        self._parent, self._renderer, self._state = parent, renderer, state
         self.action = QAction("Render &Overlay Video…", self)
         self.action.triggered.connect(self.choose_and_start)
         document.fits_changed.connect(self._enable)
@@ -46,9 +45,10 @@ class OverlayVideoRunner(TaskRunner):
         project = self._document.project
         if project is None or not project.fits or self.running:
             return False
-        copy, source = snapshot(project), self._overlay.model_source()
-        options = OverlayOptions(mesh=self._overlay.mesh_visible, keypoints=self._keypoints_visible.isChecked(),
-                                 joints=self._overlay.joints_visible)
+        state = self._state
+        copy, source = snapshot(project), state.hand_model
+        options = OverlayOptions(mesh=state.meshes_visible, keypoints=state.keypoints_visible,
+                                 joints=state.joints_visible)
 
         def job(progress, cancel) -> range:
             return self._renderer.call(lambda: write_overlay_video(copy, fit_models(copy, source), path, frames,

@@ -14,6 +14,7 @@ from hmp_engine.hand_model.joints import MEDIAPIPE_JOINT_NAMES, MEDIAPIPE_PARENT
 from hmp_engine.session import KeypointEdit
 from hmp_studio.model.document import Document
 from hmp_studio.model.review import EDIT_WORDS
+from hmp_studio.model.view_state import Selection, ViewState
 
 HAND_COLOURS = {"right": QColor(255, 140, 0), "left": QColor(30, 144, 255)}
 RADIUS = 6.0  # screen pixels, whatever the zoom
@@ -84,21 +85,27 @@ class KeypointOverlay(QObject):
 
     move_requested = Signal(int, int, int, float, float, int)  # track, frame, joint, x, y, drag number
     menu_requested = Signal(QPoint)  # global position for the edit menu
-    selection_changed = Signal()
 
-    def __init__(self, view_box: pg.ViewBox, document: Document, parent: QObject | None = None) -> None:
+    def __init__(self, view_box: pg.ViewBox, document: Document, state: ViewState,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._view_box = view_box
         self._document = document
+        self._state = state
         self.frame: int | None = None
-        self.selected: tuple[int, int] | None = None  # (track, joint)
         self.skeletons: list[QGraphicsPathItem] = []
         self.points: list[list[KeypointItem]] = []
-        self.visible = True
         self._drags = 0
         document.opened.connect(self.rebuild)
         document.detections_changed.connect(self.rebuild)
         document.edits_changed.connect(self.refresh_track)
+        state.frame_shown.connect(self.show_frame)
+        state.keypoints_visible_changed.connect(lambda _visible: self.refresh())
+
+    @property
+    def selected(self) -> Selection | None:
+        """The selected keypoint, (track, joint), as the view state holds it."""
+        return self._state.selection
 
     def handedness(self, track: int) -> str:
         """'right' or 'left' for a track."""
@@ -108,7 +115,7 @@ class KeypointOverlay(QObject):
         """Create the items for the document's tracks."""
         for item in [*self.skeletons, *(point for points in self.points for point in points)]:
             self._view_box.removeItem(item)
-        self.skeletons, self.points, self.selected = [], [], None
+        self.skeletons, self.points = [], []
         project = self._document.project
         for track in range(len(project.detections.tracks) if project and project.detections else 0):
             skeleton = QGraphicsPathItem()
@@ -122,17 +129,12 @@ class KeypointOverlay(QObject):
                 self._view_box.addItem(point, ignoreBounds=True)
             self.skeletons.append(skeleton)
             self.points.append(points)
-        self.selection_changed.emit()
+        self._state.select(None)
         self.refresh()
 
     def show_frame(self, frame: int) -> None:
         """Draw the keypoints of ``frame`` (the frame now on the canvas)."""
         self.frame = frame
-        self.refresh()
-
-    def set_visible(self, visible: bool) -> None:
-        """Show or hide the keypoints (the mesh overlay alone is easier to judge)."""
-        self.visible = visible
         self.refresh()
 
     def refresh(self) -> None:
@@ -145,7 +147,7 @@ class KeypointOverlay(QObject):
         project, frame = self._document.project, self.frame
         if project is None or track >= len(self.points):
             return
-        if frame is None or not self.visible or frame >= project.track(track).num_frames:
+        if frame is None or not self._state.keypoints_visible or frame >= project.track(track).num_frames:
             self.skeletons[track].hide()
             for point in self.points[track]:
                 point.hide()
@@ -169,10 +171,10 @@ class KeypointOverlay(QObject):
 
     def select(self, track: int, joint: int) -> None:
         """Make a keypoint the one edits apply to."""
-        previous, self.selected = self.selected, (track, joint)
+        previous = self.selected
+        self._state.select((track, joint))
         for changed in {previous[0] if previous else track, track}:
             self.refresh_track(changed)
-        self.selection_changed.emit()
 
     def begin_drag(self, point: KeypointItem) -> None:
         """A press on a point: select it; the moves that follow belong to a new drag."""

@@ -4,16 +4,15 @@ frame, and shown for the frame on the canvas (a frame not cached yet appears whe
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QRectF, Signal
 from PySide6.QtGui import QTransform
 
-from hmp_engine.hand_model import OPEN_MODEL
 from hmp_engine.render import STYLES
 from hmp_studio.model.document import Document
+from hmp_studio.model.view_state import ViewState
 from hmp_studio.tasks.fit_job import snapshot
 from hmp_studio.workers.render_thread import FrameRender, RenderThread
 
@@ -23,22 +22,20 @@ OPACITY = 0.8
 
 
 class MeshOverlay(QObject):
-    """Draws the current frame's fitted meshes and joints; ``mesh_visible`` / ``joints_visible`` toggle them.
-    ``model_source`` says which hand model (open or a MANO folder) to draw the fits with."""
+    """Draws the current frame's fitted meshes and joints with the view state's hand model; the view state's
+    toggles show or hide each layer."""
 
     frame_rendered = Signal(int, object)  # frame, FrameRender: a render of the current fits arrived
     drawn = Signal(object)  # FrameRender now on the canvas
     message = Signal(str)
 
-    def __init__(self, view_box: pg.ViewBox, document: Document, renderer: RenderThread,
+    def __init__(self, view_box: pg.ViewBox, document: Document, state: ViewState, renderer: RenderThread,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._document, self._renderer = document, renderer
-        self.model_source: Callable[[], str] = lambda: OPEN_MODEL  # the hand model the fits are drawn with
+        self._document, self._state, self._renderer = document, state, renderer
         self.generation = 0
         self.frame: int | None = None
         self.cache: OrderedDict[int, FrameRender] = OrderedDict()
-        self.mesh_visible, self.joints_visible = True, False
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setOpacity(OPACITY)
         self.image.setZValue(5)
@@ -52,6 +49,9 @@ class MeshOverlay(QObject):
         renderer.failed.connect(lambda generation, reason: self.message.emit(f"Overlay: {reason}"))
         document.opened.connect(self.refit)
         document.fits_changed.connect(self.refit)
+        state.frame_shown.connect(self.show_frame)
+        state.meshes_visible_changed.connect(self.set_mesh_visible)
+        state.joints_visible_changed.connect(self.set_joints_visible)
 
     def refit(self) -> None:
         """The fits changed: forget the cached renders and render with a new renderer."""
@@ -59,7 +59,7 @@ class MeshOverlay(QObject):
         self.cache.clear()
         project = self._document.project
         copy = snapshot(project) if project is not None and project.fits else None
-        self._renderer.set_fits(self.generation, copy, self.model_source())
+        self._renderer.set_fits(self.generation, copy, self._state.hand_model)
         self._draw(None)
         if self.frame is not None:
             self.show_frame(self.frame)
@@ -76,12 +76,10 @@ class MeshOverlay(QObject):
 
     def set_mesh_visible(self, visible: bool) -> None:
         """Show or hide the meshes."""
-        self.mesh_visible = visible
         self.image.setVisible(visible)
 
     def set_joints_visible(self, visible: bool) -> None:
         """Show or hide the reprojected joints."""
-        self.joints_visible = visible
         for item in self.joints.values():
             item.setVisible(visible)
 
@@ -106,10 +104,10 @@ class MeshOverlay(QObject):
             viewport = layer.viewport
             self.image.setTransform(QTransform())
             self.image.setRect(QRectF(viewport.x, viewport.y, viewport.width, viewport.height))
-        self.image.setVisible(self.mesh_visible and layer is not None)
+        self.image.setVisible(self._state.meshes_visible and layer is not None)
         for side, item in self.joints.items():
             points = result.joints.get(side) if result is not None else None
             item.setData(pos=np.empty((0, 2)) if points is None else points)
-            item.setVisible(self.joints_visible)
+            item.setVisible(self._state.joints_visible)
         if result is not None:
             self.drawn.emit(result)
