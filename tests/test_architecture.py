@@ -6,8 +6,9 @@ from __future__ import annotations
 import ast
 import re
 
-from conftest import REPO_ROOT
 from setuptools import find_packages
+
+from tests.paths import REPO_ROOT
 
 ARCHITECTURE = REPO_ROOT / "docs" / "architecture.md"
 WIDGET_PACKAGES = ("hmp_studio.views", "hmp_studio.docks", "hmp_studio.dialogs")

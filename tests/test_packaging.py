@@ -6,8 +6,9 @@ import subprocess
 import sys
 import tomllib
 
-from conftest import REPO_ROOT
 from setuptools import find_packages
+
+from tests.paths import REPO_ROOT
 
 
 def test_every_source_package_is_listed_in_pyproject() -> None:

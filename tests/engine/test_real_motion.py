@@ -9,7 +9,7 @@ import pytest
 
 from hmp_engine.hand_model import load_hand_model
 from hmp_engine.prior.real_motion import PLATE, fit_marker_mocap, lift_landmark_sequence, load_marker_mocap
-from tests.conftest import TEST_DATA
+from tests.paths import TEST_DATA
 
 
 @pytest.fixture(scope="module")

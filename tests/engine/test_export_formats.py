@@ -9,11 +9,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from blender_reader import BlenderScene, blender_process, import_into_blender
-from export_support import FRAMES, GltfReader, assimp_nodes, bone_names, fitted_hands, in_export_frame, two_hand_project
 
 from hmp_engine.export import ExportOptions, export_project
 from hmp_engine.session import Project
+from tests.engine.blender_reader import BlenderScene, blender_process, import_into_blender
+from tests.engine.export_support import (
+    FRAMES,
+    GltfReader,
+    assimp_nodes,
+    bone_names,
+    fitted_hands,
+    in_export_frame,
+    two_hand_project,
+)
 
 TOLERANCE_M = 0.001
 SIDES = ("right", "left")

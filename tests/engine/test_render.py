@@ -14,7 +14,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import REPO_ROOT, SAMPLE_VIDEO
 
 from hmp_engine.cli import main
 from hmp_engine.detection import detect_video
@@ -37,6 +36,7 @@ from hmp_engine.render import (
 from hmp_engine.rotations import mirror_axis_angle
 from hmp_engine.session import HandFit, Project, VideoRef, load_project
 from hmp_engine.video import open_video
+from tests.paths import REPO_ROOT, SAMPLE_VIDEO
 
 FRAMES = 40
 CHECKED = (0, 13, 26, 39)

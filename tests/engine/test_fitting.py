@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import REPO_ROOT
 
 from hmp_engine.camera import Camera
 from hmp_engine.detection import DetectionResult, KeypointTrack, detect_video
@@ -23,6 +22,7 @@ from hmp_engine.initialisation import HandInit, initialise_hand
 from hmp_engine.prior.checkpoint import load_prior
 from hmp_engine.progress import Cancelled, CancelToken, ProgressEvent
 from hmp_engine.rotations import mirror_axis_angle
+from tests.paths import REPO_ROOT
 
 PRIOR = REPO_ROOT / "resources" / "priors" / "default.pt"
 FRAMES = 200  # of the 621-frame sample: enough for two windows, short enough for the test budget

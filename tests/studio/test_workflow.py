@@ -12,9 +12,7 @@ from PySide6.QtCore import Qt
 from hmp_engine.detection import OCCLUSION_THRESHOLD
 from hmp_engine.session import EditState, load_project
 from hmp_studio.main_window import MainWindow
-
-pytest.register_assert_rewrite("studio_support")
-from studio_support import (  # noqa: E402  (after the assert-rewrite registration)
+from tests.studio.gui_helpers import (
     close_discarding,
     image_to_viewport,
     make_window,
@@ -22,8 +20,6 @@ from studio_support import (  # noqa: E402  (after the assert-rewrite registrati
     open_and_show,
     show_frame,
 )
-
-pytest_plugins = ["studio_support"]  # its fixtures: private_settings, window
 
 DETECTED_FRAMES = 230
 """The sample's first 230 frames: the detector loses the thumb tip (joint 4) on frames 206 and 208-223."""

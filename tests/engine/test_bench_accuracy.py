@@ -8,7 +8,6 @@ import json
 
 import numpy as np
 import pytest
-from conftest import REPO_ROOT
 
 from hmp_engine.bench import ground_truth
 from hmp_engine.bench.accuracy import AccuracyConfig, accuracy_report, markdown
@@ -22,6 +21,7 @@ from hmp_engine.hand_model import load_hand_model
 from hmp_engine.initialisation import initialise_hand
 from hmp_engine.motion_file import HandMotion, Motion, write_motion
 from hmp_engine.prior.checkpoint import load_prior
+from tests.paths import REPO_ROOT
 
 PRIOR = REPO_ROOT / "resources" / "priors" / "default.pt"
 QUICK = (4, 4, 4)  # stage iterations of the end-to-end runs

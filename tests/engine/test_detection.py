@@ -12,8 +12,9 @@ import pytest
 from hmp_engine.detection import DetectionResult, HandObservation, detect_video, link_tracks
 from hmp_engine.progress import Cancelled, CancelToken, ProgressEvent
 from hmp_engine.video import open_video
+from tests.paths import TEST_DATA
 
-REFERENCE_WORLD = Path(__file__).parent / "data" / "right_hand_gestures_mediapipe_world.pkl"
+REFERENCE_WORLD = TEST_DATA / "right_hand_gestures_mediapipe_world.pkl"
 
 
 @pytest.fixture(scope="module")

@@ -6,16 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import QApplication
 
 from hmp_engine.session import EditState
 from hmp_studio.main_window import MainWindow
-
-pytest.register_assert_rewrite("studio_support")
-from studio_support import (  # noqa: E402  (after the assert-rewrite registration)
+from tests.studio.gui_helpers import (
     answer_next_dialog,
     image_to_viewport,
     mouse_drag,
@@ -24,8 +21,6 @@ from studio_support import (  # noqa: E402  (after the assert-rewrite registrati
     show_frame,
     zoom_to_hand,
 )
-
-pytest_plugins = ["studio_support"]  # its fixtures: private_settings, window, reach_project
 
 WRIST, INDEX_MCP, INDEX_TIP = 0, 5, 8
 

@@ -14,17 +14,13 @@ from hmp_engine.session import EditState, KeypointEdit
 from hmp_studio.main_window import MainWindow
 from hmp_studio.model.undo_commands import EditCommand
 from hmp_studio.views.timeline_image import EDIT_MARK, OCCLUDED, confidence_colours
-
-pytest.register_assert_rewrite("studio_support")
-from studio_support import (  # noqa: E402  (after the assert-rewrite registration)
+from tests.studio.gui_helpers import (
     REACH_FRAMES,
     frame_to_timeline,
     mouse_drag,
     open_and_show,
     send_mouse,
 )
-
-pytest_plugins = ["studio_support"]  # its fixtures: private_settings, window, reach_project
 
 
 def run_starts(flags: list[bool]) -> list[int]:

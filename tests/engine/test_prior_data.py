@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import REPO_ROOT
 from scipy.interpolate import CubicSpline
 from scipy.spatial.transform import Rotation, Slerp
 
@@ -17,6 +16,7 @@ from hmp_engine.motion_file import HandMotion, Motion, write_motion
 from hmp_engine.prior import data
 from hmp_engine.prior.data import DataError, HandSequence, WindowDataset
 from hmp_engine.rotations import mirror_axis_angle
+from tests.paths import REPO_ROOT
 
 
 def smooth_poses(seed: int, frames: int, step: int = 10, scale: float = 0.35, synergies: int = 4) -> np.ndarray:

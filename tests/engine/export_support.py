@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pygltflib
 import torch
-from conftest import SAMPLE_VIDEO
 from scipy.spatial.transform import Rotation
 
 from hmp_engine.detection import detect_video
@@ -21,6 +20,7 @@ from hmp_engine.fitting.mirror import side_by_side_mirror
 from hmp_engine.hand_model import load_hand_model
 from hmp_engine.prior.checkpoint import load_prior
 from hmp_engine.session import Project, VideoRef
+from tests.paths import SAMPLE_VIDEO
 
 FRAMES = 30
 """Frames of the sample fitted: a second, enough for real motion, short enough for a fast suite."""

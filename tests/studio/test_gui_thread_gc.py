@@ -14,8 +14,6 @@ from PySide6.QtCore import QObject
 
 from hmp_studio.main_window import MainWindow
 
-pytest_plugins = ["studio_support"]  # its fixture private_settings
-
 
 class CyclicQObject(QObject):
     """A Qt object in a reference cycle, as closed widgets with Python slots are; says on which thread it died."""

@@ -9,8 +9,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
-from conftest import REPO_ROOT
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
@@ -19,11 +17,8 @@ from hmp_studio.dialogs.settings_dialog import SettingsDialog
 from hmp_studio.main_window import MainWindow
 from hmp_studio.model.undo_commands import EditCommand
 from hmp_studio.settings import Preferences
-
-pytest.register_assert_rewrite("studio_support")
-from studio_support import answer_next_dialog, make_window, open_and_show  # noqa: E402
-
-pytest_plugins = ["studio_support"]  # its fixtures: private_settings, window, reach_project
+from tests.paths import REPO_ROOT
+from tests.studio.gui_helpers import answer_next_dialog, make_window, open_and_show
 
 EDIT = {0: {(4, 8): KeypointEdit(120.0, 80.0, EditState.POSITION)}}
 

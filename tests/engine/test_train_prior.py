@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from test_prior_data import smooth_poses
 
 from hmp_engine.cli import CommandError, train_prior
 from hmp_engine.motion_file import HandMotion, Motion, write_motion
@@ -20,6 +19,7 @@ from hmp_engine.prior.model import PriorConfig
 from hmp_engine.prior.train import Trainer, TrainSettings, kl_weight, learning_rate, prepare_data, slerp_gaps
 from hmp_engine.progress import Cancelled, CancelToken
 from hmp_engine.rotations import fill_rotation_gaps
+from tests.engine.test_prior_data import smooth_poses
 
 CONFIG = PriorConfig(window_frames=32, latent_dim=16, width=64, layers=3, frequencies=6, encoder_width=32)
 SETTINGS = TrainSettings(steps=50, batch=16, decoded_frames=16, lr=3e-3, lr_warmup=5, kl_warmup=20, validate_every=25,

@@ -16,12 +16,8 @@ from scipy.spatial import Delaunay
 from hmp_engine.motion_file import read_motion
 from hmp_studio.bench.stall_sampler import StallSampler
 from hmp_studio.main_window import MainWindow
-
-pytest.register_assert_rewrite("studio_support")
-from export_support import assimp_nodes, bone_names  # noqa: E402
-from studio_support import open_and_show, show_frame  # noqa: E402  (after the assert-rewrite registration)
-
-pytest_plugins = ["studio_support"]  # its fixtures: private_settings, window
+from tests.engine.export_support import assimp_nodes, bone_names
+from tests.studio.gui_helpers import open_and_show, show_frame
 
 FRAMES = 60
 MAX_GUI_STALL_MS = 100

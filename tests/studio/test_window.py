@@ -17,8 +17,6 @@ from hmp_studio.app import main
 from hmp_studio.main_window import MainWindow
 from hmp_studio.model.playback import Playback
 
-pytest_plugins = ["studio_support"]  # its fixtures: private_settings, window
-
 
 def shows_frame(win: MainWindow, index: int) -> bool:
     return win.view.frame_index == index

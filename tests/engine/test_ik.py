@@ -13,7 +13,7 @@ from hmp_engine.hand_model import load_hand_model
 from hmp_engine.ik import bone_lengths, fit_mediapipe_world, fit_to_joints
 from hmp_engine.prior.synthetic import synthesize_sequence
 from hmp_engine.rotations import axis_angle_to_matrix, geodesic_distance
-from tests.conftest import TEST_DATA
+from tests.paths import TEST_DATA
 
 LIFT_MEDIAN_RESIDUAL_MM = 5.0  # measured 3.5 mm on the 621-frame sample (docs/synthetic_calibration.md)
 

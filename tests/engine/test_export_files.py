@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from export_support import FRAMES, fitted_hands, two_hand_project
 from scipy.spatial.transform import Rotation, Slerp
 
 from hmp_engine import atomic
@@ -22,6 +21,7 @@ from hmp_engine.motion_file import read_motion
 from hmp_engine.prior.data import load_amass
 from hmp_engine.rotations import mirror_axis_angle
 from hmp_engine.session import Project
+from tests.engine.export_support import FRAMES, fitted_hands, two_hand_project
 
 SIDES = ("right", "left")
 
