@@ -36,7 +36,7 @@ window.show()
 window.activateWindow()
 assert QTest.qWaitForWindowActive(window)
 assert window.open_path(sys.argv[1])
-window.overlay.show_frame(4)
+window.view_state.show_frame(4)  # frame 4 on the canvas: its layers and the edit actions follow
 window.overlay.select(0, 8)
 QTest.keyClick(window, Qt.Key.Key_O)  # mark the index fingertip of frame 4 occluded
 assert window.document.modified
