@@ -1,5 +1,6 @@
 # HMP Studio: `make studio` sets everything up and opens the app on the sample video; `make test` sets
-# everything up and runs the whole suite. `make setup` alone is idempotent and cheap when nothing changed.
+# everything up, runs the lint and type checks (ruff, mypy) and then the whole suite. `make setup` alone is
+# idempotent and cheap when nothing changed.
 
 PYTHON ?= python3.11
 VENV := .venv
@@ -25,7 +26,10 @@ $(STAMP): pyproject.toml tools/system_deps.sh
 studio: setup
 	$(BIN)/hmp-studio $(SAMPLE)
 
+# Lint and type checks first (configured in pyproject.toml), then the suite.
 test: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	QT_QPA_PLATFORM=offscreen PYOPENGL_PLATFORM=egl $(BIN)/python -m pytest
 
 system-deps:

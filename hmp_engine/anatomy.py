@@ -3,7 +3,7 @@
 Every finger joint's axis-angle is read in a local frame (twist, abduction, flexion): twist about the bone,
 abduction sideways in the plane of the palm (positive toward the thumb side), flexion toward the palm. Because MANO
 joint rotations act in the rest pose's frame, a joint's axis-angle is `frame @ (twist, abd, flex)` with an
-orthonormal frame built once from MANO's canonical rest skeleton (DESIGN.md section 4; the open model shares it).
+orthonormal frame built once from MANO's canonical rest skeleton (docs/conventions.md; the open model shares it).
 For the thumb, "toward the palm" is tilted from the palm normal toward the little finger, as the thumb's nail
 faces partly sideways.
 """

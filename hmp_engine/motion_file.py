@@ -1,4 +1,4 @@
-"""The motion interchange file (.npz, version 1, DESIGN.md section 4): hand motion that exports write and the
+"""The motion interchange file (.npz, version 1, docs/conventions.md): hand motion that exports write and the
 benchmark and the prior trainer read.
 
 Keys: ``version``, ``fps``, ``num_frames``, ``hand_model``, optional ``camera_K`` (3, 3) and ``image_size``
@@ -174,7 +174,8 @@ def read_motion(path: str | os.PathLike) -> Motion:
     motion = Motion(
         fps=float(data["fps"]), hand_model=str(data["hand_model"]),
         right=_hand(path, data, "right"), left=_hand(path, data, "left"),
-        camera_K=data.get("camera_K"), image_size=None if image_size is None else tuple(int(v) for v in image_size),
+        camera_K=data.get("camera_K"),
+        image_size=None if image_size is None else (int(image_size[0]), int(image_size[1])),
     )
     if problems := motion.problems():
         raise MotionFileError(path, "; ".join(problems))

@@ -71,6 +71,7 @@ class TerminalProgress:
         self._last_draw = -float("inf")
 
     def __call__(self, event: ProgressEvent) -> None:
+        """Redraw the bar for one progress event (throttled; always on the last)."""
         now = time.monotonic()
         finished = event.done >= event.total > 0
         if not finished and now - self._last_draw < self._interval:

@@ -8,6 +8,8 @@ quaternions are (x, y, z, w); the 6D representation is the first two *columns* o
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import numpy as np
 import roma
 import torch
@@ -52,7 +54,10 @@ def geodesic_distance(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return roma.rotmat_geodesic_distance(a, b)
 
 
-def mirror_axis_angle(axis_angle: np.ndarray | torch.Tensor) -> np.ndarray | torch.Tensor:
+ArrayOrTensor = TypeVar("ArrayOrTensor", np.ndarray, torch.Tensor)
+
+
+def mirror_axis_angle(axis_angle: ArrayOrTensor) -> ArrayOrTensor:
     """Left <-> right: the axis-angle of the mirrored joint rotation, for (..., 3) arrays or (..., 3k) poses."""
     flat = axis_angle.reshape(*axis_angle.shape[:-1], -1, 3)
     if isinstance(axis_angle, torch.Tensor):

@@ -69,6 +69,8 @@ class _FileSource:
         self._index_of = {int(p): i for i, p in enumerate(pts)}
         self._key_of = self._keyframe_table(packets)
         time_base = stream.time_base
+        if time_base is None:
+            raise VideoError(f"Cannot open video '{path}': its video stream has no time base")
         self.timestamps = (pts - pts[0]).astype(np.float64) * time_base.numerator / time_base.denominator
         rate = stream.average_rate or stream.guessed_rate
         if rate:
@@ -148,7 +150,8 @@ class _FileSource:
             first = next(packets, None)
         except av.FFmpegError:
             first = None
-        if first is not None and first.is_keyframe and self._index_of.get(first.pts, key + 1) <= key:
+        if (first is not None and first.pts is not None and first.is_keyframe
+                and self._index_of.get(first.pts, key + 1) <= key):
             self._frames = self._decode(stream, itertools.chain([first], packets))
         else:
             self._container.close()
@@ -209,8 +212,10 @@ def _decode_indexed(
         except av.FFmpegError:
             frames = []
         for frame in frames:
-            index = index_of.get(frame.pts) if frame.pts is not None else None
-            if index is not None and first_pts is not None and frame.pts >= first_pts:
+            if frame.pts is None or first_pts is None:
+                continue
+            index = index_of.get(frame.pts)
+            if index is not None and frame.pts >= first_pts:
                 yield index, frame
         if packet is None or packet.size == 0:
             return
@@ -292,6 +297,8 @@ class VideoReader:
             if decoded is None:
                 for i, decoded in self._source.read(index):
                     self._remember(i, decoded)
+                if decoded is None:  # read() yields frame ``index`` last or raises
+                    raise VideoError(f"Cannot decode frame {index} of '{self.path}'")
             else:
                 self._cache.move_to_end(index)
             rgb = _rgb(decoded)  # under the lock: PyAV keeps one scaler per frame

@@ -11,37 +11,37 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QFrame, QMainWindow, QMenu, QScrollArea, QUndoView, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QMenu, QScrollArea, QUndoView, QVBoxLayout, QWidget
 
 from hmp_engine.hand_model.joints import MEDIAPIPE_JOINT_NAMES
 from hmp_engine.video import VideoReader
-from hmp_studio.autosave import Autosave
-from hmp_studio.cheat_sheet import CheatSheet
-from hmp_studio.compare_plot import ComparePlot
-from hmp_studio.detection_runner import DetectionRunner
-from hmp_studio.document import Document
-from hmp_studio.editor import Editor
-from hmp_studio.export_dialog import ExportDialog
-from hmp_studio.fit_panel import FitPanel
-from hmp_studio.frame_loader import FrameLoader
-from hmp_studio.gui_thread_gc import collect_on_gui_thread_while_open
-from hmp_studio.hand_view import HandView
-from hmp_studio.keypoint_overlay import KeypointOverlay
-from hmp_studio.mesh_overlay import MeshOverlay
-from hmp_studio.navigator import Navigator
-from hmp_studio.overlay_video_runner import OverlayVideoRunner
-from hmp_studio.playback import Playback
-from hmp_studio.playback_menu import PlaybackMenu
-from hmp_studio.player import PlayerControls
-from hmp_studio.project_files import ProjectFiles
-from hmp_studio.recent_files import RecentFilesMenu
-from hmp_studio.render_worker import RenderThread
+from hmp_studio.actions.edit_actions import Editor
+from hmp_studio.actions.navigate_actions import Navigator
+from hmp_studio.actions.playback_menu import PlaybackMenu
+from hmp_studio.actions.project_files import ProjectFiles
+from hmp_studio.actions.recent_files_menu import RecentFilesMenu
+from hmp_studio.dialogs.cheat_sheet import CheatSheet
+from hmp_studio.dialogs.export_dialog import ExportDialog
+from hmp_studio.docks.compare_plot import ComparePlot
+from hmp_studio.docks.fit_panel import FitPanel
+from hmp_studio.model.autosave import Autosave
+from hmp_studio.model.document import Document
+from hmp_studio.model.playback import Playback
+from hmp_studio.model.view_state import ViewState
 from hmp_studio.settings import settings
-from hmp_studio.task_progress import TaskProgress
-from hmp_studio.timeline import Timeline
-from hmp_studio.video_view import VideoView
-
+from hmp_studio.tasks.detection_runner import DetectionRunner
+from hmp_studio.tasks.overlay_video_runner import OverlayVideoRunner
+from hmp_studio.tasks.task_progress import TaskProgress
+from hmp_studio.tasks.task_runner import TaskRunner
+from hmp_studio.views.hand_view import HandView
+from hmp_studio.views.keypoint_overlay import KeypointOverlay
+from hmp_studio.views.mesh_overlay import MeshOverlay
+from hmp_studio.views.timeline import Timeline
+from hmp_studio.views.transport_controls import PlayerControls
+from hmp_studio.views.video_view import VideoView
+from hmp_studio.workers.frame_loader import FrameLoader
+from hmp_studio.workers.gui_thread_gc import collect_on_gui_thread_while_open
+from hmp_studio.workers.render_thread import RenderThread
 
 GIL_SWITCH_S = 0.001
 """Python's thread switch interval while the studio runs: the GUI thread shares the GIL with the fit, render and
@@ -57,27 +57,29 @@ class MainWindow(QMainWindow):
         sys.setswitchinterval(GIL_SWITCH_S)
         collect_on_gui_thread_while_open(self)
         self.document = Document(self)
+        self.view_state = ViewState(self)
         self.playback = Playback(self)
         self.view = VideoView()
-        self.overlay = KeypointOverlay(self.view.view_box, self.document, self)
+        self.overlay = KeypointOverlay(self.view.view_box, self.document, self.view_state, self)
         self.controls = PlayerControls(self.playback)
         self.timeline = Timeline(self.document)
         self.loader = FrameLoader(self)
         self.autosave = Autosave(self.document, autosave_folder)
         self.files = ProjectFiles(self, self.document, self.autosave)
-        self.editor = Editor(self.document, self.overlay, self.timeline, self)
+        self.editor = Editor(self.document, self.view_state, self.overlay, self.timeline, self)
         self.navigator = Navigator(self.document, self.playback, self)
         self.task_progress = TaskProgress()
         self.detection = DetectionRunner(self, self.document, self.task_progress)
         self.renderer = RenderThread(self)
-        self.meshes = MeshOverlay(self.view.view_box, self.document, self.renderer, self)
-        self.fit_panel = FitPanel(self.document, self.timeline.selected_range)
-        self.meshes.model_source = self.fit_panel.hand_model.currentData
+        self.meshes = MeshOverlay(self.view.view_box, self.document, self.view_state, self.renderer, self)
+        self.fit_panel = FitPanel(self.document, self.view_state, self.timeline.selected_range)
         self.compare = ComparePlot()
         self.hand_view = HandView()
         self.overlay_actions = self._overlay_actions()
-        self.overlay_video = OverlayVideoRunner(self, self.document, self.task_progress, self.renderer, self.meshes,
-                                                self.overlay_actions[1])
+        self.overlay_video = OverlayVideoRunner(self, self.document, self.task_progress, self.renderer,
+                                                self.view_state)
+        self.runners: list[TaskRunner] = [self.detection, self.fit_panel.runner, self.overlay_video]
+        """Every long-lived task runner: the window reports their messages and stops them when it closes."""
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -189,8 +191,7 @@ class MainWindow(QMainWindow):
         self.playback.frame_changed.connect(self.timeline.set_frame)
         self.timeline.frame_requested.connect(self.playback.seek)
         self.loader.frame_loaded.connect(self._show_frame)
-        self.view.frame_set.connect(self.overlay.show_frame)
-        self.view.frame_set.connect(self.meshes.show_frame)
+        self.view.frame_set.connect(self.view_state.show_frame)
         self.meshes.drawn.connect(self.hand_view.show_render)
         self.fit_panel.runner.fitted.connect(self.compare.show_fit)
         self.document.opened.connect(self.compare.clear_curves)
@@ -199,9 +200,8 @@ class MainWindow(QMainWindow):
         self.loader.load_failed.connect(self._report_frame_error)
         self.loader.start()
         self.overlay.menu_requested.connect(lambda position: self.editor.context_menu().exec(position))
-        self.overlay.selection_changed.connect(self._show_selection)
-        for source in (self.files, self.editor, self.navigator, self.detection, self.fit_panel.runner, self.meshes,
-                       self.overlay_video):
+        self.view_state.selection_changed.connect(self._show_selection)
+        for source in (self.files, self.editor, self.navigator, self.meshes, *self.runners):
             source.message.connect(self.statusBar().showMessage)
         self.autosave.failed.connect(self.statusBar().showMessage)
 
@@ -230,8 +230,8 @@ class MainWindow(QMainWindow):
 
     def _show_selection(self) -> None:
         """Name the selected keypoint in the status bar."""
-        if self.overlay.selected is not None:
-            track, joint = self.overlay.selected
+        if self.view_state.selection is not None:
+            track, joint = self.view_state.selection
             side = self.document.project.track(track).handedness
             self.statusBar().showMessage(f"Selected: {side} hand, {MEDIAPIPE_JOINT_NAMES[joint]}")
 
@@ -243,9 +243,12 @@ class MainWindow(QMainWindow):
     def _overlay_actions(self) -> list[QAction]:
         """Checkable View actions showing the fitted meshes, the detected keypoints and the reprojected joints."""
         actions = []
-        for text, key, slot, checked in (("Show &Meshes", "M", self.meshes.set_mesh_visible, True),
-                                         ("Show Detected &Keypoints", "K", self.overlay.set_visible, True),
-                                         ("Show Reprojected &Joints", "J", self.meshes.set_joints_visible, False)):
+        state = self.view_state
+        for text, key, slot, checked in (("Show &Meshes", "M", state.set_meshes_visible, state.meshes_visible),
+                                         ("Show Detected &Keypoints", "K", state.set_keypoints_visible,
+                                          state.keypoints_visible),
+                                         ("Show Reprojected &Joints", "J", state.set_joints_visible,
+                                          state.joints_visible)):
             action = QAction(text, self, shortcut=QKeySequence(key), checkable=True, checked=checked)
             action.toggled.connect(slot)
             actions.append(action)
@@ -255,7 +258,7 @@ class MainWindow(QMainWindow):
         """Open the export dialog for the open project."""
         if self.document.project is None:
             return None
-        dialog = ExportDialog(self.document, self.fit_panel.hand_model.currentData(), self)
+        dialog = ExportDialog(self.document, self.view_state.hand_model, self)
         dialog.runner.message.connect(self.statusBar().showMessage)
         dialog.show()
         return dialog
@@ -268,7 +271,7 @@ class MainWindow(QMainWindow):
 
     def _show_settings(self) -> None:
         """Open the settings dialog."""
-        from hmp_studio.settings_dialog import SettingsDialog  # imports the fitting presets (torch)
+        from hmp_studio.dialogs.settings_dialog import SettingsDialog  # imports the fitting presets (torch)
 
         SettingsDialog(self).exec()
 
@@ -293,9 +296,8 @@ class MainWindow(QMainWindow):
         store.setValue("main_window/geometry", self.saveGeometry())
         store.setValue("main_window/state", self.saveState())
         self.playback.pause()
-        self.detection.stop()
-        self.fit_panel.runner.stop()
-        self.overlay_video.stop()
+        for runner in self.runners:
+            runner.stop()
         self.loader.stop()
         self.renderer.stop()
         self.document.close()

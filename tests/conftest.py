@@ -9,10 +9,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-TEST_DATA = REPO_ROOT / "tests" / "data"
-SAMPLE_VIDEO = REPO_ROOT / "resources" / "samples" / "right_hand_gestures_720p30.mp4"
-REACH_VIDEO = TEST_DATA / "open_hand_reach_360p25.mp4"
+from tests.paths import REACH_VIDEO, SAMPLE_VIDEO
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import tomllib
 
 from setuptools import find_packages
 
-from conftest import REPO_ROOT
+from tests.paths import REPO_ROOT
 
 
 def test_every_source_package_is_listed_in_pyproject() -> None:

@@ -21,7 +21,7 @@ import pygltflib
 from scipy.optimize import lsq_linear
 from scipy.spatial.transform import Rotation
 
-from hmp_engine.anatomy import MANO_REST_JOINTS  # the published MANO figures quoted in DESIGN.md section 4
+from hmp_engine.anatomy import MANO_REST_JOINTS  # published MANO figures (docs/conventions.md, Canonical hand frame)
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = REPO / "resources" / "hand_mesh_source" / "webxr_generic_hand_right.glb"

@@ -1,6 +1,6 @@
 """Cost of one decode + backward (w.r.t. z) of a 128-frame window: our prior's decoder against an HMP-sized one.
 
-The HMP-sized decoder follows the reference (DESIGN.md section 3, reference note 1.4): PE of normalised time
+The HMP-sized decoder follows the paper's public code: PE of normalised time
 with frequencies 2^0..2^6 (14 values), latent 1024, Linear -> LayerNorm -> ReLU blocks of width 1024 where every
 block after the first takes concat(h, PE(t), z) per frame, 8 blocks to a 144-wide head of which 96 values
 (16 x 6D) are turned into rotations. Both decoders are measured in the same run, interleaved, with frozen
@@ -39,6 +39,7 @@ class ReferenceSizedDecoder(nn.Module):
         self.head = nn.Linear(width, 144)
 
     def forward(self, z: torch.Tensor, frames: int) -> torch.Tensor:
+        """Latent codes -> poses at ``frames`` evenly spaced times."""
         tau = torch.arange(frames, dtype=z.dtype) / FRAMES * 2.0 - 1.0
         angles = tau[:, None] * self.scales
         encoding = torch.stack([angles.sin(), angles.cos()], dim=-1).flatten(1).expand(z.shape[0], -1, -1)
@@ -59,6 +60,7 @@ def time_once(decode, z: torch.Tensor) -> float:
 
 
 def main() -> None:
+    """Time both decoders at the sizes given on the command line and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--threads", type=int, default=os.cpu_count())

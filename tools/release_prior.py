@@ -14,6 +14,7 @@ from hmp_engine.prior.checkpoint import load_checkpoint, save_checkpoint
 
 
 def main() -> None:
+    """Copy a training checkpoint into a release checkpoint with its note."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("source", help="training checkpoint")
     parser.add_argument("target", help="release checkpoint to write")

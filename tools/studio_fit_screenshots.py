@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
-from hmp_studio.bench_gui import SAMPLE
+from hmp_engine.bench.speed import sample_video
 
 OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 
@@ -31,7 +31,7 @@ def main() -> None:
     window = MainWindow(autosave_folder=Path("/tmp/hmp_screenshot_settings/autosave"))
     window.resize(1600, 1000)
     window.show()
-    window.open_path(SAMPLE)
+    window.open_path(sample_video())
     window.detection.start(max_frames=120)
     wait(window.detection.finished)
     window.fit_panel.weights.set_iterations(150, 150, 80)

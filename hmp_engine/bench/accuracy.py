@@ -21,15 +21,22 @@ from typing import Any
 import numpy as np
 
 from hmp_engine.bench.ground_truth import GroundTruth, Recipe
-from hmp_engine.bench.methods import (FIT_GROUPS, METHODS, Estimate, Weight, fit_settings, fitted_estimates,
-                                      initial_estimates)
+from hmp_engine.bench.methods import (
+    FIT_GROUPS,
+    METHODS,
+    Estimate,
+    Weight,
+    fit_settings,
+    fitted_estimates,
+    initial_estimates,
+)
 from hmp_engine.bench.observations import OCCLUSION_LEVELS, simulate
-from hmp_engine.bench.speed import machine_info
 from hmp_engine.bench.scores import FrameErrors, frame_errors, summarise
+from hmp_engine.bench.speed import machine_info
 from hmp_engine.bench.tuning import CANDIDATES, TUNED, VALIDATION_LEVELS, choose
 from hmp_engine.hand_model import load_hand_model
 from hmp_engine.hand_model.joints import SIDES
-from hmp_engine.init import HandInit, initialise_hand
+from hmp_engine.initialisation import HandInit, initialise_hand
 from hmp_engine.prior.checkpoint import load_prior
 
 MARGIN_METHOD, SLERP, PER_FRAME = "hmp", "init+slerp", "per-frame"

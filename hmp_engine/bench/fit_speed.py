@@ -23,7 +23,7 @@ from hmp_engine.detection import DetectionResult, KeypointTrack, detect_video
 from hmp_engine.fitting import default_prior_path, fit_project, preset
 from hmp_engine.fitting.mirror import side_by_side_mirror
 from hmp_engine.hand_model import load_hand_model
-from hmp_engine.init import initialise_hand
+from hmp_engine.initialisation import initialise_hand
 from hmp_engine.prior.checkpoint import load_prior
 from hmp_engine.session import Project, VideoRef
 

@@ -9,7 +9,7 @@ The finger motion is real (mocap) or synthetic; the hand's place in front of the
 a seeded view (palm toward the camera, fingers up, turned up to ~40 degrees) and a smooth path of the hand's
 centre through random key frames (cubic spline) at about 0.42-0.6 m, inside the 1280x720 image. The mocap's own
 wrist rotation is kept, turned to face the camera.
-Motion files (DESIGN.md section 4) are used as they are when they carry a camera; otherwise the hand's mean
+Motion files (docs/conventions.md) are used as they are when they carry a camera; otherwise the hand's mean
 wrist is placed 0.5 m in front of the default camera of a 1280x720 image. Sequences are handed around as
 recipes (`Recipe`) so worker processes build them, the mocap fits included, in parallel.
 """
@@ -27,7 +27,7 @@ from scipy.spatial.transform import Rotation
 
 from hmp_engine.camera import Camera
 from hmp_engine.hand_model import HandModel, load_hand_model
-from hmp_engine.init import posed_joints_numpy
+from hmp_engine.initialisation import posed_joints_numpy
 from hmp_engine.motion_file import read_motion
 from hmp_engine.prior.real_motion import MarkerMocap, fit_marker_mocap, load_marker_mocap
 from hmp_engine.prior.synthetic import HELD_OUT_SEEDS, synthesize_sequence
@@ -68,7 +68,7 @@ class GroundTruth:
     betas: np.ndarray
     transl: np.ndarray
     camera: Camera
-    valid: np.ndarray | None = None
+    valid: np.ndarray = None  # type: ignore[assignment]  # None: every frame (filled in by __post_init__)
 
     def __post_init__(self) -> None:
         if self.valid is None:
@@ -76,10 +76,12 @@ class GroundTruth:
 
     @property
     def num_frames(self) -> int:
+        """Frames in the sequence."""
         return len(self.hand_pose)
 
     @property
     def times(self) -> np.ndarray:
+        """Each frame's time in seconds from the first."""
         return np.arange(self.num_frames) / self.fps
 
     def joints(self, model: HandModel) -> np.ndarray:
@@ -154,8 +156,8 @@ def _marker_mocap() -> MarkerMocap:
 
 def built_in_set(split: str) -> list[Recipe]:
     """Recipes of the built-in ground truth of a split ('validation' or 'test')."""
-    return ([functools.partial(synthetic_truth, seed) for seed in SPLIT_SEEDS[split]]
-            + [functools.partial(mocap_truth, segment) for segment in MOCAP_SEGMENTS[split]])
+    synthetic: list[Recipe] = [functools.partial(synthetic_truth, seed) for seed in SPLIT_SEEDS[split]]
+    return synthetic + [functools.partial(mocap_truth, segment) for segment in MOCAP_SEGMENTS[split]]
 
 
 def file_recipes(path: str | Path, hand_model: str = "open") -> list[Recipe]:
@@ -167,10 +169,13 @@ def file_truth(path: Path, side: str, hand_model: str = "open") -> GroundTruth:
     """One hand of a motion file, placed FILE_DEPTH in front of the default camera when the file has no camera."""
     motion = read_motion(path)
     hand = motion.hands()[side]
-    has_camera = motion.camera_K is not None and motion.image_size is not None
-    camera = Camera(motion.camera_K, motion.image_size) if has_camera else Camera.default(IMAGE_SIZE)
-    arrays = (np.asarray(a, dtype=np.float64) for a in (hand.global_orient, hand.hand_pose, hand.betas, hand.transl))
-    truth = GroundTruth(f"{path.name} {side}", side, motion.fps, *arrays, camera, np.asarray(hand.valid, dtype=bool))
+    K, image_size = motion.camera_K, motion.image_size
+    has_camera = K is not None and image_size is not None
+    camera = Camera(K, image_size) if K is not None and image_size is not None else Camera.default(IMAGE_SIZE)
+    orient, pose, betas, transl = (np.asarray(a, dtype=np.float64)
+                                   for a in (hand.global_orient, hand.hand_pose, hand.betas, hand.transl))
+    truth = GroundTruth(f"{path.name} {side}", side, motion.fps, orient, pose, betas, transl, camera,
+                        np.asarray(hand.valid, dtype=bool))
     if has_camera:
         return truth
     wrist = truth.joints(load_hand_model(hand_model, side))[truth.valid, 0].mean(axis=0)

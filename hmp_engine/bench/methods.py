@@ -14,12 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from torch import nn
 
 from hmp_engine.camera import Camera
 from hmp_engine.fitting import DEFAULT_PRESET, FitSettings, HandResult, fit_hands, preset
 from hmp_engine.hand_model import HandModel
-from hmp_engine.init import HandInit, posed_joints_numpy
+from hmp_engine.initialisation import HandInit, posed_joints_numpy
+from hmp_engine.prior.model import MotionPrior
 
 INIT_METHODS = ("per-frame", "init+slerp")
 FIT_GROUPS = {"no-prior": ("no-prior",), "gmm": ("gmm",), "pca": ("pca",),
@@ -75,7 +75,7 @@ def fit_settings(group: str, weight: Weight, methods: tuple[str, ...],
 
 
 def fitted_estimates(group: str, settings: FitSettings, init: HandInit, models: dict[str, HandModel],
-                     camera: Camera, prior: nn.Module, methods: tuple[str, ...]) -> dict[str, Estimate]:
+                     camera: Camera, prior: MotionPrior, methods: tuple[str, ...]) -> dict[str, Estimate]:
     """The wanted methods of one fit group on one hand, fitted on the CPU."""
     stages: dict[int, HandResult] = {}
     fit_hands({init.side: init}, {init.side: models[init.side]}, camera, settings, prior, "cpu",

@@ -1,4 +1,4 @@
-"""Accuracy against ground truth (DESIGN.md section 4): PA-MPJPE, RA-MPJPE and RA-ACC of 21-joint sequences.
+"""Accuracy against ground truth (docs/conventions.md, Metrics): PA-MPJPE, RA-MPJPE and RA-ACC of 21-joint sequences.
 
 All take (T, 21, 3) joints in metres (MANO-21 order, root = wrist, joint 0) and return millimetres. PA-MPJPE aligns
 each predicted frame to the truth by the similarity (scale, rotation, translation) that fits it best; RA-MPJPE only

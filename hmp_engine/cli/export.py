@@ -12,8 +12,7 @@ from pathlib import Path
 
 from hmp_engine.cli import CommandError
 from hmp_engine.cli.render import frame_range
-from hmp_engine.export import (ANIMATION_FORMATS, FORMATS, SUFFIX_FORMATS, ExportError, ExportOptions,
-                               export_project)
+from hmp_engine.export import ANIMATION_FORMATS, FORMATS, SUFFIX_FORMATS, ExportError, ExportOptions, export_project
 from hmp_engine.export.skeleton import UP_AXES
 from hmp_engine.hand_model import HandModelFileError, resolve_model_source
 from hmp_engine.session import ProjectError, load_project

@@ -16,8 +16,20 @@ from hmp_engine.camera import Camera
 from hmp_engine.cli import CommandError
 from hmp_engine.cli.detect import default_output
 from hmp_engine.detection import detect_video
-from hmp_engine.fitting import (DEFAULT_PRESET, METHODS, PRESETS, FitSettings, ProjectFit, default_prior_path,
-                                fit_project, hand_tracks, preset, resolve_device, to_motion)
+from hmp_engine.fitting import (
+    DEFAULT_PRESET,
+    METHODS,
+    PRESETS,
+    FitSettings,
+    ProjectFit,
+    default_prior_path,
+    fit_project,
+    hand_tracks,
+    preset,
+    project_detections,
+    resolve_device,
+    to_motion,
+)
 from hmp_engine.hand_model import HandModelFileError, load_hand_model, resolve_model_source
 from hmp_engine.motion_file import MotionFileError, write_motion
 from hmp_engine.prior.checkpoint import CheckpointError, load_prior
@@ -90,6 +102,7 @@ class StageProgress:
         self._stage, self._bar = "", TerminalProgress(sys.stderr, "it")
 
     def __call__(self, event: ProgressEvent) -> None:
+        """Draw one progress event, starting a new bar when the stage changes."""
         if event.stage != self._stage:
             self._stage, self._bar = event.stage, TerminalProgress(sys.stderr, "it")
         self._bar(event)
@@ -117,13 +130,14 @@ def run(args: argparse.Namespace) -> int:
         source = resolve_model_source(args.hand_model)
         models = {side: load_hand_model(source, side) for side in {"right", *hand_tracks(project)}}
         prior = _load_prior(args.prior, device) if settings.method != "no-prior" else None
-        camera = None if args.focal is None else Camera.from_focal(args.focal, project.detections.image_size)
+        camera = None if args.focal is None else Camera.from_focal(args.focal, project_detections(project).image_size)
         fit = fit_project(project, models, settings, prior, camera, device, StageProgress())
         project.fits.update(fit.fits)
         project.weights = settings.to_dict()
         project.save(output)
         if args.save_motion:
-            write_motion(args.save_motion, to_motion(fit, project.detections.fps, next(iter(models.values())).name))
+            fps = project_detections(project).fps
+            write_motion(args.save_motion, to_motion(fit, fps, next(iter(models.values())).name))
     except (VideoError, ProjectError, HandModelFileError, MotionFileError, ValueError) as error:
         raise CommandError(str(error)) from error
     print("\n".join(_report(fit)))

@@ -22,7 +22,8 @@ def frame_range(text: str) -> slice:
             raise ValueError
         return slice(int(start) if start else None, int(stop) if stop else None)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a frame range A:B (B excluded; either may be left out)")
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a frame range A:B (B excluded; either may be left out)") from None
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -12,11 +12,11 @@ from typing import TextIO
 from hmp_engine.cli import CommandError
 from hmp_engine.hand_model import HandModelFileError
 from hmp_engine.motion_file import MotionFileError
-from hmp_engine.progress import Cancelled, CancelToken, ProgressEvent
 from hmp_engine.prior.checkpoint import CheckpointError, load_checkpoint
 from hmp_engine.prior.data import FORMATS, DataError
 from hmp_engine.prior.model import PriorConfig, parameter_count
 from hmp_engine.prior.train import Trainer, TrainSettings, load_data, resume_settings, select_device
+from hmp_engine.progress import Cancelled, CancelToken, ProgressEvent
 
 DEFAULTS = TrainSettings()
 CONFIG = PriorConfig()
@@ -41,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--width", type=int, default=CONFIG.width)
     parser.add_argument("--layers", type=int, default=CONFIG.layers)
     parser.add_argument("--resume", type=Path, metavar="CKPT",
-                        help="continue a run from its checkpoint, with its sizes and settings (only --steps may change)")
+                        help="continue a run from its checkpoint, its sizes and settings (only --steps may change)")
     parser.add_argument("--init-from", type=Path, metavar="CKPT",
                         help="fine-tune: start a new run (these settings, fresh optimizer) from a prior's weights")
     parser.add_argument("--gap-probability", type=float, default=DEFAULTS.gap_probability, metavar="P",
@@ -59,6 +59,7 @@ class ProgressLine:
         self.stream, self.interval_s, self._last = stream, interval_s, -float("inf")
 
     def __call__(self, event: ProgressEvent) -> None:
+        """Print one training progress event, at most once per interval (validation always)."""
         values, now = event.values, time.monotonic()
         validated = "val_loss" in values
         if not validated and event.done < event.total and now - self._last < self.interval_s:
@@ -108,7 +109,13 @@ def run(args: argparse.Namespace) -> int:
           f"{description['train_windows']} windows ({description['dropped_static']} near-static dropped); "
           f"{parameter_count(trainer.model):,} parameters on {device}; from step {trainer.step}", file=sys.stderr)
     cancel = CancelToken()
-    previous = signal.signal(signal.SIGINT, lambda *_: (cancel.cancel(), signal.signal(signal.SIGINT, previous)))
+
+    def interrupted(*_: object) -> None:
+        """First Ctrl+C: stop after the current step (and save); a second one interrupts as usual."""
+        cancel.cancel()
+        signal.signal(signal.SIGINT, previous)
+
+    previous = signal.signal(signal.SIGINT, interrupted)
     try:
         trainer.run(ProgressLine(sys.stderr), cancel)
     except Cancelled as stop:

@@ -12,6 +12,7 @@ image by the inverse affine transform (see ``confidence.view_agreement``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import mediapipe as mp
@@ -38,7 +39,7 @@ class FrameHand:
     agreement: np.ndarray | None = None
 
 
-def _hands(result: object, width: int, height: int) -> list[tuple[np.ndarray, np.ndarray, str, float]]:
+def _hands(result: Any, width: int, height: int) -> list[tuple[np.ndarray, np.ndarray, str, float]]:
     """(keypoints (21, 2) px, world (21, 3) m, real side, score) of every hand in a MediaPipe result."""
     found = []
     for image, world, handedness in zip(
@@ -85,24 +86,25 @@ class HandDetector:
         height, width = frame.shape[:2]
         hands = []
         for keypoints, world, side, score in _hands(self._tracking.process(frame), width, height):
-            agreement = self._agreement(frame, keypoints) if self._static is not None else None
+            agreement = self._agreement(self._static, frame, keypoints) if self._static is not None else None
             hands.append(FrameHand(HandObservation(keypoints, side, score), world, agreement))
         return hands
 
-    def _agreement(self, frame: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
-        """View-agreement factor (21,) of one hand: re-detect it on rotated/scaled crops, map back, compare."""
+    def _agreement(self, static: Any, frame: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
+        """View-agreement factor (21,) of one hand: re-detect it on rotated/scaled crops with the ``static``
+        (single-image) detector, map back, compare."""
         centre = (keypoints.min(axis=0) + keypoints.max(axis=0)) / 2
         crop_side = CROP_SCALE * max(float(np.ptp(keypoints, axis=0).max()), 1.0)
         size = float(hand_size(keypoints))
         found = []
         for angle, scale in VIEWS:
-            to_crop = cv2.getRotationMatrix2D(tuple(centre), angle, scale * CROP_PIXELS / crop_side)
+            to_crop: np.ndarray = cv2.getRotationMatrix2D(tuple(centre), angle, scale * CROP_PIXELS / crop_side)
             to_crop[:, 2] += CROP_PIXELS / 2 - centre
             crop = cv2.warpAffine(frame, to_crop, (CROP_PIXELS, CROP_PIXELS), flags=cv2.INTER_LINEAR)
             back = cv2.invertAffineTransform(to_crop)
             candidates = [
                 np.c_[view, np.ones(21)] @ back.T
-                for view, _, _, _ in _hands(self._static.process(crop), CROP_PIXELS, CROP_PIXELS)
+                for view, _, _, _ in _hands(static.process(crop), CROP_PIXELS, CROP_PIXELS)
             ]
             distances = [np.linalg.norm(c - keypoints, axis=1).mean() / size for c in candidates]
             if distances and min(distances) < MATCH_DISTANCE:

@@ -99,8 +99,9 @@ def _track(hands: list[FrameHand], times: list[int], num_frames: int, image_size
     world = np.stack([hand.world for hand in hands])
     probability = np.array([side_votes(hand.observation)[side] for hand in hands])
     confidence = fast_confidence(keypoints, world, probability, image_size)
-    if hands[0].agreement is not None:
-        confidence *= np.stack([hand.agreement for hand in hands])
+    agreements = [hand.agreement for hand in hands if hand.agreement is not None]
+    if len(agreements) == len(hands):
+        confidence *= np.stack(agreements)
     track = KeypointTrack(
         keypoints=np.zeros((num_frames, 21, 3)),
         world=np.zeros((num_frames, 21, 3)),

@@ -30,6 +30,7 @@ class KeypointTrack:
 
     @property
     def num_frames(self) -> int:
+        """Frames the track spans."""
         return len(self.detected)
 
     @property
@@ -60,6 +61,7 @@ class DetectionResult:
 
     @property
     def num_frames(self) -> int:
+        """Frames of the video the detections cover."""
         return len(self.timestamps)
 
     def hand(self, side: str) -> KeypointTrack | None:

@@ -20,6 +20,7 @@ from hmp_engine.export.gltf import write_glb
 from hmp_engine.export.keypoints import keypoint_tracks, write_keypoints
 from hmp_engine.export.npz import write_npz
 from hmp_engine.export.skeleton import UP_AXES, hand_skeleton
+from hmp_engine.fitting import project_detections
 from hmp_engine.hand_model import OPEN_MODEL
 from hmp_engine.session import Project
 
@@ -69,7 +70,7 @@ def export_project(project: Project, path: str | os.PathLike, kind: str,
             raise ExportError("keypoints are exported at the video's frames: a frame rate does not apply")
         tracks = keypoint_tracks(project, options.hands)
         frames = write_keypoints(path, project, tracks, options.frames)
-        return ExportResult(path, kind, tuple(tracks), frames, project.detections.fps)
+        return ExportResult(path, kind, tuple(tracks), frames, project_detections(project).fps)
     sides = fitted_sides(project, options.hands)
     models = fitted_models(project, sides, options.hand_model)
     motion = project_motion(project, models, options.frames, options.fps)

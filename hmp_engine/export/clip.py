@@ -1,4 +1,4 @@
-"""What an export writes: a project's fits as a motion (DESIGN.md section 4) of the chosen hands, frames and rate.
+"""What an export writes: a project's fits as a motion (docs/conventions.md) of the chosen hands, frames and rate.
 
 Frames ``A:B`` select fit frames A to B-1. A new frame rate resamples that span at the video's real timestamps:
 rotations (global orientation and finger joints) by SLERP, translation linearly, validity from the nearest frame;

@@ -77,7 +77,7 @@ def _armature(bpy: ModuleType, side: str, skeleton: Skeleton) -> Any:
     bpy.context.scene.collection.objects.link(armature)
     bpy.context.view_layer.objects.active = armature
     bpy.ops.object.mode_set(mode="EDIT")
-    bones = []
+    bones: list[Any] = []  # Blender edit bones
     for joint, (name, head, tail) in enumerate(zip(skeleton.names, skeleton.rest, _bone_tails(skeleton))):
         bone = armature.data.edit_bones.new(name)
         bone.head, bone.tail = head.tolist(), tail.tolist()

@@ -16,8 +16,23 @@ import os
 import numpy as np
 import pygltflib
 import trimesh
-from pygltflib import (GLTF2, Accessor, Animation, AnimationChannel, AnimationChannelTarget, AnimationSampler,
-                       Asset, Attributes, Buffer, BufferView, Mesh, Node, Primitive, Scene, Skin)
+from pygltflib import (
+    GLTF2,
+    Accessor,
+    Animation,
+    AnimationChannel,
+    AnimationChannelTarget,
+    AnimationSampler,
+    Asset,
+    Attributes,
+    Buffer,
+    BufferView,
+    Mesh,
+    Node,
+    Primitive,
+    Scene,
+    Skin,
+)
 
 from hmp_engine.export.output import write_output
 from hmp_engine.export.skeleton import NUM_ARTICULATED, Skeleton, quaternion_tracks

@@ -1,6 +1,6 @@
 """The 2D keypoints of a project with the user's edits applied, as CSV or JSON rows for other tools.
 
-One row per frame, hand and joint (MediaPipe order, DESIGN.md section 4): ``frame``, ``time`` (seconds),
+One row per frame, hand and joint (MediaPipe order, docs/conventions.md): ``frame``, ``time`` (seconds),
 ``hand``, ``joint`` (name), ``x``, ``y`` (pixels; empty in CSV and null in JSON where the hand was not detected
 and the user never placed the keypoint), ``confidence`` (0 where marked occluded, 1 where placed or marked
 visible), ``edited`` (the user changed this keypoint). JSON: ``{"fps", "image_size", "joints", "rows"}`` with the
@@ -18,7 +18,7 @@ from typing import Any
 
 from hmp_engine.export.errors import ExportError
 from hmp_engine.export.output import write_output
-from hmp_engine.fitting import hand_tracks
+from hmp_engine.fitting import hand_tracks, project_detections
 from hmp_engine.hand_model import MEDIAPIPE_JOINT_NAMES
 from hmp_engine.session import EditState, Project, ProjectError
 
@@ -39,7 +39,7 @@ def keypoint_tracks(project: Project, hands: tuple[str, ...] | None = None) -> d
 
 def keypoint_rows(project: Project, tracks: dict[str, int], frames: slice = slice(None)) -> list[dict[str, Any]]:
     """The rows of the given tracks by side over ``frames`` (see the module docstring)."""
-    times = project.detections.timestamps
+    times = project_detections(project).timestamps
     rows = []
     for side, index in tracks.items():
         keypoints, detected = project.effective_keypoints(index), project.track(index).detected
@@ -75,7 +75,7 @@ def write_keypoints(path: str | os.PathLike, project: Project, tracks: dict[str,
     if suffix == ".csv":
         text = _csv(rows)
     else:
-        detections = project.detections
+        detections = project_detections(project)
         text = json.dumps({"fps": detections.fps, "image_size": list(detections.image_size),
                            "joints": list(MEDIAPIPE_JOINT_NAMES), "rows": rows}, allow_nan=False)
     write_output(path, text.encode())

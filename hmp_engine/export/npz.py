@@ -1,4 +1,4 @@
-"""The motion .npz of DESIGN.md section 4 (both hands, joints included), optionally with posed vertices.
+"""The motion .npz of docs/conventions.md (both hands, joints included), optionally with posed vertices.
 
 With vertices, each hand adds ``{side}_vertices`` (T, V, 3) float32 in the camera frame, metres (the hand
 model's full skinning, pose correctives included) and ``{side}_faces`` (F, 3); motion-file readers skip both.

@@ -10,7 +10,8 @@ import math
 import weakref
 
 import torch
-from torch import nn
+
+from hmp_engine.prior.model import MotionPrior
 
 SAMPLE_WINDOWS = 256
 PCA_COMPONENTS = 32
@@ -22,7 +23,7 @@ _REGULARISATION = 1e-4  # radians^2 added to every covariance's diagonal
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def sample_windows(prior: nn.Module, count: int = SAMPLE_WINDOWS, seed: int = 0) -> torch.Tensor:
+def sample_windows(prior: MotionPrior, count: int = SAMPLE_WINDOWS, seed: int = 0) -> torch.Tensor:
     """(count, window_frames, 45) right-hand motion decoded from standard-normal latents."""
     device = next(prior.parameters()).device
     generator = torch.Generator().manual_seed(seed)
@@ -44,9 +45,11 @@ class PcaCodec:
         self.std = (singular[:count] / math.sqrt(max(len(windows) - 1, 1))).clamp(min=1e-6)
 
     def encode(self, windows: torch.Tensor) -> torch.Tensor:
+        """Window poses -> whitened PCA coefficients."""
         return ((windows - self.mean).flatten(1) @ self.components.T) / self.std
 
     def decode(self, codes: torch.Tensor, phase: torch.Tensor) -> torch.Tensor:
+        """Coefficients -> poses at ``phase`` (0..1 across the window), linearly between frames."""
         frames = self.mean + ((codes * self.std) @ self.components).view(len(codes), self.window_frames, 45)
         position = phase * (self.window_frames - 1)
         lower = position.floor().long().clamp(0, self.window_frames - 2)
@@ -55,6 +58,7 @@ class PcaCodec:
         return gather(lower) * (1 - fraction) + gather(lower + 1) * fraction
 
     def prior_loss(self, codes: torch.Tensor) -> torch.Tensor:
+        """The coefficients' mean square: a unit Gaussian's negative log-likelihood up to scale."""
         return codes.square().mean()
 
 
@@ -95,17 +99,17 @@ class GaussianMixture:
         return -self._log_joint(poses, params).logsumexp(dim=1).mean() / poses.shape[1]
 
 
-def pca_codec(prior: nn.Module) -> PcaCodec:
+def pca_codec(prior: MotionPrior) -> PcaCodec:
     """The PCA prior fitted to the prior's decoded samples (cached per prior)."""
     return _cached(prior, "pca", lambda: PcaCodec(sample_windows(prior), prior.fps))
 
 
-def gaussian_mixture(prior: nn.Module) -> GaussianMixture:
+def gaussian_mixture(prior: MotionPrior) -> GaussianMixture:
     """The GMM pose prior fitted to the prior's decoded samples (cached per prior)."""
     return _cached(prior, "gmm", lambda: GaussianMixture(sample_windows(prior)[:, ::GMM_FRAME_STRIDE].reshape(-1, 45)))
 
 
-def _cached(prior: nn.Module, kind: str, build):
+def _cached(prior: MotionPrior, kind: str, build):
     entry = _cache.setdefault(prior, {})
     if kind not in entry:
         entry[kind] = build()

@@ -28,7 +28,8 @@ from hmp_engine.fitting.stages import StageReport, run_stage
 from hmp_engine.fitting.windows import layout_windows
 from hmp_engine.hand_model import HandModel
 from hmp_engine.ik import single_thread
-from hmp_engine.init import HandInit, posed_joints_numpy
+from hmp_engine.initialisation import HandInit, posed_joints_numpy
+from hmp_engine.prior.model import MotionPrior
 from hmp_engine.progress import CancelToken, ProgressCallback
 from hmp_engine.rotations import matrix_to_axis_angle
 
@@ -77,7 +78,7 @@ def resolve_device(name: str | torch.device | None = None) -> torch.device:
     return device
 
 
-def _codec(settings: FitSettings, prior: nn.Module | None) -> WindowCodec | None:
+def _codec(settings: FitSettings, prior: MotionPrior | None) -> WindowCodec | None:
     """The window prior of a windowed method (hmp, pca), else None."""
     if settings.method in ("no-prior", "gmm"):
         return None
@@ -86,7 +87,7 @@ def _codec(settings: FitSettings, prior: nn.Module | None) -> WindowCodec | None
     return PriorCodec(prior) if settings.method == "hmp" else pca_codec(prior)
 
 
-def _pose_model(init: HandInit, settings: FitSettings, codec: WindowCodec | None, prior: nn.Module | None,
+def _pose_model(init: HandInit, settings: FitSettings, codec: WindowCodec | None, prior: MotionPrior | None,
                 dt: torch.Tensor, device: torch.device) -> nn.Module:
     """The starting finger-pose model of one hand for the settings' method."""
     left = init.side == "left"
@@ -102,7 +103,7 @@ def _pose_model(init: HandInit, settings: FitSettings, codec: WindowCodec | None
 
 
 def fit_hands(inits: dict[str, HandInit], models: dict[str, HandModel], camera: Camera, settings: FitSettings,
-              prior: nn.Module | None = None, device: str | torch.device | None = None,
+              prior: MotionPrior | None = None, device: str | torch.device | None = None,
               progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
               on_stage: StageCallback | None = None) -> FitResult:
     """Fit every initialised hand (by side, each with its side's model) under one camera.
@@ -122,7 +123,7 @@ def fit_hands(inits: dict[str, HandInit], models: dict[str, HandModel], camera: 
 
 
 def _fit(inits: dict[str, HandInit], models: dict[str, HandModel], camera: Camera, settings: FitSettings,
-         prior: nn.Module | None, device: torch.device, progress: ProgressCallback | None,
+         prior: MotionPrior | None, device: torch.device, progress: ProgressCallback | None,
          cancel: CancelToken | None, on_stage: StageCallback | None) -> FitResult:
     """The body of `fit_hands` on a resolved device."""
     torch.manual_seed(settings.seed)

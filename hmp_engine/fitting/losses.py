@@ -1,4 +1,4 @@
-"""The loss terms of the HMP fit (DESIGN.md section 2), each a mean so weights do not depend on sequence length.
+"""The loss terms of the HMP fit (the HMP paper, WACV 2024), each a mean so weights do not depend on sequence length.
 
 Units: rotations in radians, translations in metres, time in seconds (velocities and accelerations use the real
 frame times, so 25 and 30 fps videos are treated alike; at 30 fps ``0.5 * mean(velocity^2)`` equals the paper's

@@ -6,7 +6,7 @@ times and cross-faded (see `windows`); adds ``prior`` (the code's negative log-l
 poses themselves, with ``accel`` and optionally a per-frame ``prior``. `ResidualPose` (stage 3): the decoded motion,
 fixed, plus per-frame corrections, with ``residual`` and ``accel`` (decoding once keeps stage 3 as cheap as a
 per-frame fit). Priors model right hands: a left hand's pose is mirrored
-into their space and back (DESIGN.md section 4).
+into their space and back (docs/conventions.md, Left hands).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from torch import nn
 
 from hmp_engine.fitting.losses import acceleration_loss, latent_prior_loss
 from hmp_engine.fitting.windows import WindowLayout
+from hmp_engine.prior.model import MotionPrior
 from hmp_engine.rotations import mirror_axis_angle, slerp_resample
 
 PoseTerms = tuple[torch.Tensor, dict[str, torch.Tensor]]
@@ -47,17 +48,20 @@ class PriorCodec:
     Freezes the prior (eval mode, no weight gradients): the fit optimises codes, never the network.
     """
 
-    def __init__(self, prior: nn.Module) -> None:
+    def __init__(self, prior: MotionPrior) -> None:
         self.prior = prior.eval().requires_grad_(False)
         self.window_frames, self.fps = prior.window_frames, prior.fps
 
     def encode(self, windows: torch.Tensor) -> torch.Tensor:
+        """Window poses -> the encoder's mean latent codes."""
         return self.prior.encode_mean(windows)
 
     def decode(self, codes: torch.Tensor, phase: torch.Tensor) -> torch.Tensor:
+        """Latent codes -> poses at ``phase`` (0..1 across the window)."""
         return self.prior.decode(codes, times=phase * self.prior.config.duration_s)
 
     def prior_loss(self, codes: torch.Tensor) -> torch.Tensor:
+        """The prior's loss on the latent codes."""
         return latent_prior_loss(codes)
 
 
@@ -78,6 +82,12 @@ def encoder_windows(layout: WindowLayout, times: np.ndarray, pose: np.ndarray, w
 class WindowedPose(nn.Module):
     """One code per window; the pose of every frame is the cross-faded decode of the windows covering it."""
 
+    phase: torch.Tensor  # buffers: window phases, per frame the windows covering it and their cross-fade weights,
+    slots: torch.Tensor  # and the frame pairs where overlapping windows must agree
+    weights: torch.Tensor
+    tie_a: torch.Tensor
+    tie_b: torch.Tensor
+
     def __init__(self, codec: WindowCodec, layout: WindowLayout, times: np.ndarray, init_pose: np.ndarray,
                  left: bool, device: torch.device) -> None:
         super().__init__()
@@ -96,6 +106,7 @@ class WindowedPose(nn.Module):
             self.register_buffer(name, torch.as_tensor(array, dtype=dtype, device=device))
 
     def forward(self) -> PoseTerms:
+        """The cross-faded decoded poses and the prior's loss terms."""
         decoded = self.codec.decode(self.codes, self.phase).reshape(-1, 45)
         pose = (decoded[self.slots] * self.weights).sum(dim=1)
         tie = (decoded[self.tie_a] - decoded[self.tie_b]).square().mean() if len(self.tie_a) else pose.new_zeros(())
@@ -105,6 +116,8 @@ class WindowedPose(nn.Module):
 class FramePose(nn.Module):
     """Per-frame poses optimised directly, with an acceleration penalty and an optional per-frame pose prior."""
 
+    dt: torch.Tensor
+
     def __init__(self, init_pose: np.ndarray, dt: torch.Tensor, left: bool,
                  frame_prior: Callable[[torch.Tensor], torch.Tensor] | None = None) -> None:
         super().__init__()
@@ -113,6 +126,7 @@ class FramePose(nn.Module):
         self.left, self.frame_prior = left, frame_prior
 
     def forward(self) -> PoseTerms:
+        """The free poses and their acceleration (and per-frame prior) terms."""
         terms = {"accel": acceleration_loss(self.pose, self.dt)}
         if self.frame_prior is not None:
             terms["prior"] = self.frame_prior(_mirror_if(self.left, self.pose))
@@ -122,6 +136,9 @@ class FramePose(nn.Module):
 class ResidualPose(nn.Module):
     """Stage 3: the motion a pose model settled on, held fixed, plus per-frame corrections kept small and smooth."""
 
+    base: torch.Tensor
+    dt: torch.Tensor
+
     def __init__(self, base: nn.Module, dt: torch.Tensor) -> None:
         super().__init__()
         with torch.no_grad():
@@ -130,5 +147,6 @@ class ResidualPose(nn.Module):
         self.register_buffer("dt", dt)
 
     def forward(self) -> PoseTerms:
+        """The initial poses plus the residual, and the residual's size and acceleration terms."""
         pose = self.base + self.delta
         return pose, {"residual": self.delta.square().mean(), "accel": acceleration_loss(pose, self.dt)}

@@ -5,7 +5,7 @@ velocity terms, ``betas`` shape prior, ``prior`` the pose prior of the method (H
 NLL; GMM: per-frame pose NLL), ``tie`` agreement of overlapping windows, ``accel`` finger pose acceleration
 (rad/s^2), ``residual`` size of the stage-3 per-frame corrections. A weight left out is 0.
 
-"lab" is the paper's Table 2 (DESIGN.md section 2) with the reference's 400 + 400 iterations; the table gives no
+"lab" is Table 2 of the HMP paper (WACV 2024) with the reference's 400 + 400 iterations; the table gives no
 translation smoothness in stage 2, where the public lab configuration uses 3, so we do too.
 
 "wild" (the default) starts from the public in-the-wild configuration (no orientation data term, stronger

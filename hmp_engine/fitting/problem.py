@@ -16,7 +16,7 @@ from torch import nn
 from hmp_engine.camera import Camera
 from hmp_engine.fitting import losses
 from hmp_engine.hand_model import HandModel
-from hmp_engine.init import HandInit
+from hmp_engine.initialisation import HandInit
 from hmp_engine.rotations import axis_angle_to_matrix, matrix_to_6d, sixd_to_matrix
 
 MIN_FRAME_INTERVAL = 1e-3
@@ -48,6 +48,15 @@ def frame_intervals(times: np.ndarray) -> np.ndarray:
 
 class HandProblem(nn.Module):
     """Variables, observations and terms of one hand (its pose model is attached as ``pose_model``)."""
+
+    orient_target: torch.Tensor  # observation buffers
+    transl_target: torch.Tensor
+    keypoints: torch.Tensor
+    confidence: torch.Tensor
+    box_diagonal: torch.Tensor
+    pose_observed: torch.Tensor
+    transl_observed: torch.Tensor
+    dt: torch.Tensor
 
     def __init__(self, init: HandInit, model: HandModel, camera: Camera, pose_model: nn.Module,
                  device: torch.device) -> None:

@@ -10,6 +10,7 @@ restarts Adam's moments; the stage gives up improving (keeping that state) after
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -48,7 +49,7 @@ class _Stage:
 
     def loss(self) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """The weighted total over hands and each active term's weighted value (summed over hands)."""
-        total, values = self.params[0].new_zeros(()), {}
+        total, values = self.params[0].new_zeros(()), dict[str, torch.Tensor]()
         for problem, frozen in zip(self.problems, self.frozen):
             pose, pose_terms = frozen if frozen is not None else problem.pose_model()
             terms = problem.terms(pose) | (pose_terms if self.train_pose else {})
@@ -72,7 +73,7 @@ class _Stage:
                 param.copy_(value)
 
 
-def _finite_gradients(params: list[torch.Tensor]) -> bool:
+def _finite_gradients(params: Sequence[torch.Tensor]) -> bool:
     return all(p.grad is None or bool(torch.isfinite(p.grad).all()) for p in params)
 
 

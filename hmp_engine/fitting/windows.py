@@ -37,6 +37,7 @@ class WindowLayout:
 
     @property
     def num_windows(self) -> int:
+        """Windows in the layout."""
         return len(self.starts)
 
     def frame_slots(self) -> tuple[np.ndarray, np.ndarray]:

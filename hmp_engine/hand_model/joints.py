@@ -1,4 +1,4 @@
-"""Joint orders shared by every module (DESIGN.md section 4): MANO-16, MANO-21 and MediaPipe-21."""
+"""Joint orders shared by every module (docs/conventions.md): MANO-16, MANO-21 and MediaPipe-21."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """`HandModel`: one MANO-format hand evaluated through `smplx.MANO`, plus a joints-only fast path.
 
-Pose convention (DESIGN.md section 4): axis-angle, flat-hand-mean (zero pose = flat hand), 15 finger joints x 3
+Pose convention (docs/conventions.md): axis-angle, flat-hand-mean (zero pose = flat hand), 15 finger joints x 3
 in MANO joint order, global orientation separate. Joints come out in the MANO-21 order: 16 skeleton joints and
 the five fingertip vertices.
 """
@@ -34,6 +34,13 @@ class HandOutput:
 
 class HandModel(torch.nn.Module):
     """A right or left MANO-format hand model, differentiable, on any torch device."""
+
+    joint_template: torch.Tensor  # buffers of the joints-only path (see _register_joint_path_buffers)
+    joint_shapedirs: torch.Tensor
+    tip_template: torch.Tensor
+    tip_shapedirs: torch.Tensor
+    tip_posedirs: torch.Tensor
+    tip_weights: torch.Tensor
 
     def __init__(self, data: dict[str, Any], side: str, name: str, path: Path | None = None) -> None:
         super().__init__()

@@ -11,7 +11,7 @@ and reported on the other half. Errors: mean joint-angle error over the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -114,7 +114,7 @@ def infill(prior: MotionPrior, model: HandModel, windows: np.ndarray, gap: int =
     return scores
 
 
-def evaluate(prior: MotionPrior, model: HandModel, sets: dict[str, Sequence[np.ndarray]], gap: int = 30,
+def evaluate(prior: MotionPrior, model: HandModel, sets: Mapping[str, Sequence[np.ndarray]], gap: int = 30,
              max_infill_windows: int = 16) -> dict[str, dict]:
     """Reconstruction and infilling scores for each named set of (T, 45) sequences at the prior's frame rate."""
     report: dict[str, dict] = {}
@@ -136,7 +136,8 @@ def markdown(report: dict[str, dict]) -> str:
     for name, entry in report.items():
         rec = entry["reconstruction"]
         lines.append(f"| {name} | {entry['windows']} | {rec['angle_deg']:.2f} | {rec['fingertip_mm']:.2f} |")
-    lines += ["", "| set | infilling method (hidden frames) | joint angle (deg) | fingertip (mm) |", "|---|---|---:|---:|"]
+    lines += ["", "| set | infilling method (hidden frames) | joint angle (deg) | fingertip (mm) |",
+              "|---|---|---:|---:|"]
     for name, entry in report.items():
         for method, value in entry["infilling"].items():
             lines.append(f"| {name} | {method} | {value['angle_deg']:.2f} | {value['fingertip_mm']:.2f} |")

@@ -61,7 +61,6 @@ def pose(thumb: tuple[float, ...] = THUMB_RELAXED, spread: float = 0.0, twist: f
 
 def _handmade() -> dict[str, np.ndarray]:
     """Grasps, pinches and gestures (counting, pointing, signs) authored in anatomical components."""
-    fist = dict(index=CURLED, middle=CURLED, ring=CURLED, pinky=CURLED)
     return {
         "flat": pose(THUMB_FLAT, index=STRAIGHT, middle=STRAIGHT, ring=STRAIGHT, pinky=STRAIGHT),
         "relaxed": pose(),
@@ -70,7 +69,7 @@ def _handmade() -> dict[str, np.ndarray]:
         "spread": pose(THUMB_OUT, spread=0.3, index=STRAIGHT, middle=STRAIGHT, ring=STRAIGHT, pinky=STRAIGHT),
         "hyperextended": pose(THUMB_OUT, spread=0.2, index=(-0.35, 0.0, -0.15), middle=(-0.35, 0.0, -0.15),
                               ring=(-0.3, 0.0, -0.15), pinky=(-0.3, 0.0, -0.1)),
-        "fist": pose(THUMB_OVER_FIST, twist=0.15, **fist),
+        "fist": pose(THUMB_OVER_FIST, twist=0.15, index=CURLED, middle=CURLED, ring=CURLED, pinky=CURLED),
         "fist_tight": pose(THUMB_ACROSS, twist=0.2, index=TUCKED, middle=TUCKED, ring=TUCKED, pinky=TUCKED),
         "fist_thumb_in": pose(THUMB_ACROSS, twist=0.1, index=(1.2, 1.5, 0.9), middle=(1.25, 1.55, 0.9),
                               ring=(1.3, 1.6, 0.9), pinky=(1.35, 1.6, 0.9)),
@@ -83,7 +82,7 @@ def _handmade() -> dict[str, np.ndarray]:
         "count_four": pose(THUMB_ACROSS, spread=0.15, index=STRAIGHT, middle=STRAIGHT, ring=STRAIGHT,
                            pinky=STRAIGHT),
         "count_five": pose(THUMB_OUT, spread=0.25, index=STRAIGHT, middle=STRAIGHT, ring=STRAIGHT, pinky=STRAIGHT),
-        "thumbs_up": pose(THUMB_UP, twist=0.15, **fist),
+        "thumbs_up": pose(THUMB_UP, twist=0.15, index=CURLED, middle=CURLED, ring=CURLED, pinky=CURLED),
         "ok_sign": pose(THUMB_TO_INDEX, spread=0.2, index=(0.65, 0.95, 0.55), middle=(0.15, 0.2, 0.1),
                         ring=(0.25, 0.3, 0.15), pinky=(0.35, 0.35, 0.2)),
         "pinch_tip": pose(THUMB_TO_INDEX, index=(0.55, 0.85, 0.45), middle=(0.7, 1.0, 0.6), ring=(0.9, 1.2, 0.7),

@@ -58,7 +58,7 @@ def fit_latent(prior: MotionPrior, observed: np.ndarray, visible: np.ndarray, it
     if mode == "poses":
         target_rotations = axis_angle_to_matrix(target.reshape(-1, 15, 3))
     else:
-        hand_model = (hand_model or load_hand_model("open", "right")).to(device)
+        joint_model = (hand_model or load_hand_model("open", "right")).to(device)
         target = target - target[:, :1]
     optimizer = torch.optim.Adam([z], lr=lr)
     for _ in range(iterations):
@@ -67,7 +67,7 @@ def fit_latent(prior: MotionPrior, observed: np.ndarray, visible: np.ndarray, it
             data = angles.square().sum(-1).mean()
         else:
             pose = prior.decode(z, times=times)[0]
-            joints = hand_model.joints(pose.new_zeros(len(pose), 3), pose)
+            joints = joint_model.joints(pose.new_zeros(len(pose), 3), pose)
             data = (100.0 * (joints - joints[:, :1] - target)[:, 1:]).square().sum(-1).mean()
         loss = data + weight * 0.5 * z.square().sum()
         optimizer.zero_grad(set_to_none=True)
@@ -93,6 +93,6 @@ def carry_residuals(decoded: np.ndarray, observed: np.ndarray, visible: np.ndarr
 
 
 def infill_window(prior: MotionPrior, observed: np.ndarray, visible: np.ndarray, iterations: int = 0) -> np.ndarray:
-    """(T, 45) poses whose hidden frames the prior fills: encoder proposal, `iterations` of latent fitting, residuals."""
+    """(T, 45) poses with the hidden frames filled by the prior: encoder proposal, latent fitting, residuals."""
     decoded = fit_latent(prior, observed, visible, iterations=iterations)
     return carry_residuals(decoded, observed, visible)

@@ -3,7 +3,7 @@
 The encoder maps a window of 6D rotations and their frame-to-frame changes to the mean and log-variance of a
 latent z. The decoder is a neural motion field D(t, z): an MLP over a positional encoding of normalised time
 and z that gives each frame's 15 rotations (6D -> Gram-Schmidt -> axis-angle) independently, so a window at
-any frame count or fractional times decodes in one batched call. Unlike the reference (DESIGN.md section 3),
+any frame count or fractional times decodes in one batched call. Unlike the paper's public code,
 constants are buffers, only the 15 x 6 used outputs exist, and fitting starts from ``encode_mean``.
 
 The decoder layers act on concat(h, PE(t), z) like the reference, but the z and PE(t) parts of every layer are
@@ -49,6 +49,8 @@ class PriorConfig:
 class PositionalEncoding(nn.Module):
     """[tau, sin(2^k tau), cos(2^k tau)] for k < frequencies, of tau in [-1, 1]; frequencies are a buffer."""
 
+    scales: torch.Tensor
+
     def __init__(self, frequencies: int) -> None:
         super().__init__()
         self.register_buffer("scales", 2.0 ** torch.arange(frequencies, dtype=torch.float32))
@@ -59,6 +61,7 @@ class PositionalEncoding(nn.Module):
         return 1 + 2 * len(self.scales)
 
     def forward(self, tau: torch.Tensor) -> torch.Tensor:
+        """Normalised times -> their features: the time and its sines and cosines at every scale."""
         angles = tau.unsqueeze(-1) * self.scales
         return torch.cat([tau.unsqueeze(-1), angles.sin(), angles.cos()], dim=-1)
 
@@ -104,7 +107,7 @@ class FieldDecoder(nn.Module):
         nn.init.zeros_(self.head.bias)
 
     def forward(self, z: torch.Tensor, tau: torch.Tensor) -> torch.Tensor:
-        """z (B, latent) and tau (T,) or (B, T) in [-1, 1] -> (B, T, 90)."""
+        """Z (B, latent) and tau (T,) or (B, T) in [-1, 1] -> (B, T, 90)."""
         latent = self.from_latent(z).view(z.shape[0], 1, self.layers, self.width)
         time = self.from_time(self.encoding(tau))
         time = time.view(*(tau.shape if tau.dim() == 2 else (1, *tau.shape)), self.layers, self.width)
@@ -116,6 +119,10 @@ class FieldDecoder(nn.Module):
 
 class MotionPrior(nn.Module):
     """The VAE: ``encode_mean`` a (B, T, 45) window to z, ``decode`` z at any frame count or times."""
+
+    sixd_mean: torch.Tensor  # normalisation buffers
+    sixd_std: torch.Tensor
+    delta_std: torch.Tensor
 
     def __init__(self, config: PriorConfig) -> None:
         super().__init__()
@@ -159,7 +166,7 @@ class MotionPrior(nn.Module):
         return torch.cat([(sixd - self.sixd_mean) / self.sixd_std, delta / self.delta_std], dim=-1)
 
     def encode(self, window: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """mu and log-variance (B, latent) of a (B, window_frames, 45) window."""
+        """Mu and log-variance (B, latent) of a (B, window_frames, 45) window."""
         if window.dim() != 3 or window.shape[1:] != (self.window_frames, NUM_JOINTS * 3):
             raise ValueError(f"expected windows of shape (B, {self.window_frames}, 45), got {tuple(window.shape)}")
         return self.encoder(self.features(window))

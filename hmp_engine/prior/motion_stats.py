@@ -64,10 +64,10 @@ class MotionStats:
 def motion_stats(model: HandModel, sequences: Sequence[np.ndarray], fps: Sequence[float] | float = STATS_FPS
                  ) -> MotionStats:
     """Pooled statistics of (T, 45) pose sequences, each resampled to 30 fps first."""
-    rates = [fps] * len(sequences) if np.isscalar(fps) else list(fps)
+    rates = [float(fps)] * len(sequences) if isinstance(fps, int | float) else [float(r) for r in fps]
     speeds, accelerations, angles = [], [], []
     for pose, rate in zip(sequences, rates):
-        pose = resample_to_stats_fps(pose, float(rate))
+        pose = resample_to_stats_fps(pose, rate)
         tips = hand_joints_mm(model, pose)[:, TIPS]
         speeds.append(np.linalg.norm(np.diff(tips, axis=0), axis=-1).ravel())
         accelerations.append(np.linalg.norm(tips[2:] - 2.0 * tips[1:-1] + tips[:-2], axis=-1).ravel())

@@ -22,8 +22,14 @@ from smplx.lbs import batch_rigid_transform, batch_rodrigues
 
 from hmp_engine.anatomy import JOINT_FRAMES, MANO_REST_JOINTS
 from hmp_engine.hand_model import HandModel, load_hand_model
-from hmp_engine.ik import (IKResult, components_to_pose, fit_mediapipe_world, kabsch_orientation, pose_prior,
-                           single_thread)
+from hmp_engine.ik import (
+    IKResult,
+    components_to_pose,
+    fit_mediapipe_world,
+    kabsch_orientation,
+    pose_prior,
+    single_thread,
+)
 from hmp_engine.rotations import matrix_to_axis_angle, slerp_resample
 
 MARKER_MOCAP = "qualisys_hand_markers_100hz.tsv"
@@ -193,8 +199,8 @@ def fit_marker_mocap(mocap: MarkerMocap, model: HandModel | None = None, frames:
     model = model or load_hand_model("open", "right")
     names = PLATE + tuple(_BONE_POINTS)
     observed = torch.as_tensor(mocap.select(names)[frames], dtype=torch.float32)
-    bones, start = _initial_offsets(names)
-    start = torch.as_tensor(start, dtype=torch.float32)
+    bones, initial = _initial_offsets(names)
+    start = torch.as_tensor(initial, dtype=torch.float32)
     plate = [names.index(name) for name in PLATE]
     with single_thread():
         complete = torch.nonzero(~observed.isnan().any(-1).any(-1))[:, 0]

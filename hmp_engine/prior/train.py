@@ -28,7 +28,6 @@ import torch
 from torch import nn
 
 from hmp_engine.hand_model import HandModel, load_hand_model
-from hmp_engine.progress import Cancelled, CancelToken, ProgressCallback, ProgressEvent
 from hmp_engine.prior.checkpoint import build_prior, prior_state, save_checkpoint
 from hmp_engine.prior.data import (
     HandSequence,
@@ -42,6 +41,7 @@ from hmp_engine.prior.data import (
     synthetic_seeds,
 )
 from hmp_engine.prior.model import MotionPrior, PriorConfig, kl_divergence
+from hmp_engine.progress import Cancelled, CancelToken, ProgressCallback, ProgressEvent
 from hmp_engine.rotations import axis_angle_to_matrix, fill_rotation_gaps, geodesic_distance, matrix_to_axis_angle
 
 TIP_JOINTS = slice(16, 21)
@@ -103,7 +103,7 @@ class PriorLoss(nn.Module):
         return 1000.0 * (joints - joints[:, :1])
 
     def forward(self, rotations: torch.Tensor, target: torch.Tensor) -> dict[str, torch.Tensor]:
-        """rotations (B, T, 15, 3, 3), target (B, T, 45) axis-angle -> {'rotation', 'joints'}."""
+        """Rotations (B, T, 15, 3, 3), target (B, T, 45) axis-angle -> {'rotation', 'joints'}."""
         target_rotations = axis_angle_to_matrix(target.reshape(*target.shape[:2], 15, 3))
         rotation = geodesic_distance(rotations, target_rotations).mean()
         decoded = self.joints_mm(matrix_to_axis_angle(rotations).reshape(-1, 45))
@@ -178,8 +178,9 @@ class Trainer:
     def __init__(self, data: TrainData, output: Path, config: PriorConfig, settings: TrainSettings,
                  device: str | torch.device = "cpu", resume: dict | None = None, initial: dict | None = None) -> None:
         self.data, self.output, self.device = data, Path(output), torch.device(device)
-        if resume is not None or initial is not None:
-            self.model = build_prior(resume if resume is not None else initial)
+        start = resume if resume is not None else initial
+        if start is not None:
+            self.model = build_prior(start)
         else:
             torch.manual_seed(settings.seed)
             self.model = MotionPrior(config)
@@ -195,7 +196,7 @@ class Trainer:
             self.last = dict(resume["training"]["losses"])
 
     def _batch(self, step: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
-        """Target windows, encoder inputs, noise and decoded frame indices of one step, reproducible from (seed, step)."""
+        """Target windows, encoder inputs, noise and decoded frame indices of a step, reproducible from (seed, step)."""
         settings, window_frames = self.settings, self.model.window_frames
         generator = torch.Generator().manual_seed(settings.seed * 1_000_003 + step)
         indices = torch.randint(len(self.data.train), (settings.batch,), generator=generator)

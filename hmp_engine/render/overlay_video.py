@@ -19,8 +19,8 @@ from hmp_engine.atomic import atomic_path
 from hmp_engine.hand_model import HandModel
 from hmp_engine.progress import CancelToken, ProgressCallback, ProgressEvent
 from hmp_engine.render.context import RenderError
+from hmp_engine.render.fit_inputs import overlay_renderer
 from hmp_engine.render.overlay import OverlayOptions, OverlayRenderer
-from hmp_engine.render.project import overlay_renderer
 from hmp_engine.session import Project
 from hmp_engine.video import VideoReader, open_video
 
@@ -50,10 +50,10 @@ def write_overlay_video(project: Project, models: dict[str, HandModel], output: 
     ``output``; returns the frames written. Raises RenderError, VideoError, OSError (cannot write), Cancelled."""
     renderer = overlay_renderer(project, models, options)
     with open_video(project.video.path) as video:
-        frames = overlay_frames(renderer, video, frames)
+        written = overlay_frames(renderer, video, frames)
         with atomic_path(output) as temp:
-            _encode(renderer, video, frames, temp, progress, cancel)
-    return frames
+            _encode(renderer, video, written, temp, progress, cancel)
+    return written
 
 
 def _encode(renderer: OverlayRenderer, video: VideoReader, frames: range, path: Path,

@@ -1,0 +1,1 @@
+"""Tests of hmp_engine, with real MediaPipe, torch and rendering on small inputs."""
