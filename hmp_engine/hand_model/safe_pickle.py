@@ -14,7 +14,8 @@ import _compat_pickle
 import copyreg
 import importlib
 import pickle
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import scipy.sparse

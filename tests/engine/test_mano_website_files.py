@@ -24,9 +24,7 @@ from hmp_engine.motion_file import HandMotion, Motion, write_motion
 from hmp_engine.prior.checkpoint import load_checkpoint
 from hmp_engine.prior.data import load_arctic
 from hmp_engine.session import Project, VideoRef, load_project
-
-pytest.register_assert_rewrite("mano_website_pickle")
-from mano_website_pickle import (  # noqa: E402
+from tests.engine.mano_website_pickle import (
     Python2Object,
     Python2Pickler,
     ch,

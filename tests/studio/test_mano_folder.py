@@ -9,16 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
 
+from hmp_studio.dialogs.settings_dialog import SettingsDialog
 from hmp_studio.settings import Preferences
-from hmp_studio.settings_dialog import SettingsDialog
-
-pytest.register_assert_rewrite("studio_support")
-from mano_website_pickle import write_website_download  # noqa: E402
-from studio_support import make_window  # noqa: E402  (after the assert-rewrite registration)
-
-pytest_plugins = ["studio_support"]  # its fixtures: private_settings, reach_project
+from tests.engine.mano_website_pickle import write_website_download
+from tests.studio.gui_helpers import make_window
 
 
 def test_a_fit_uses_the_mano_folder_chosen_in_settings(qtbot, tmp_path: Path, reach_project: Path) -> None:
