@@ -76,8 +76,11 @@ def _is_video(path: Path) -> bool:
 
 
 def video_names(videos: Iterable[Path], taken: dict[Path, str]) -> dict[Path, str]:
-    """The output name of every video: ``taken`` (names earlier runs gave) kept, the others' stems, with a hash
-    of the path added for stems that collide with each other or with a taken name."""
+    """The output name of every video, stable from run to run.
+
+    ``taken`` (the names earlier runs gave) are kept; the others get their stems, with a hash of the path added
+    for stems that collide with each other or with a taken name.
+    """
     names = dict(taken)
     used = set(taken.values())
     by_stem: dict[str, list[Path]] = defaultdict(list)

@@ -26,8 +26,11 @@ class PlanError(Exception):
 
 
 def open_batch(outdir: Path, given: dict[str, Any], resume: bool) -> Manifest:
-    """The batch in ``outdir``: the recorded one when resuming (``given`` options checked against its settings),
-    else a new one with the ``given`` options (None: default). Raises PlanError, ManifestError."""
+    """The batch in ``outdir``: the recorded one when resuming, else a new one.
+
+    ``given`` options (None: left out) must agree with a recorded batch's settings, and make a new batch's
+    (defaults for the others). Raises PlanError, ManifestError.
+    """
     if outdir.exists() and not outdir.is_dir():
         raise PlanError(f"'{outdir}' is a file, not a folder for the batch's outputs")
     manifest = load_manifest(outdir) if outdir.is_dir() else None

@@ -21,6 +21,7 @@ class BatchProgress:
     """The batch's progress bar on a text stream (stderr for the CLI)."""
 
     def __init__(self, stream: TextIO, total: int, width: int = 24) -> None:
+        """A bar for ``total`` videos, ``width`` characters wide."""
         self.stream, self.total, self.width = stream, total, width
         self._interval = 0.5 if stream.isatty() else 5.0
         self._start = time.monotonic()

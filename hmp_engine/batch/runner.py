@@ -24,6 +24,7 @@ from ray.exceptions import RayError
 
 from hmp_engine.batch.manifest import Manifest, VideoEntry, now
 from hmp_engine.batch.report import BatchProgress
+from hmp_engine.batch.settings import BatchSettings
 from hmp_engine.batch.task import SharedModels, one_line, process_video, staging_folder
 
 LOCAL_OBJECT_STORE_BYTES = 256 * 1024**2
@@ -41,20 +42,27 @@ class ClusterError(Exception):
     """Ray cannot be started or reached, or the cluster lacks what the batch asks for."""
 
 
-def _video_task(name: str, video: str, outdir: str, settings: object, shared: list[ray.ObjectRef]) -> VideoEntry:
-    """The Ray task: one video (``shared`` is wrapped in a list so that Ray passes the reference, not the models,
-    and a worker fetches them once for all its tasks)."""
+def _video_task(name: str, video: str, outdir: str, settings: BatchSettings,
+                shared: list[ray.ObjectRef]) -> VideoEntry:
+    """The Ray task: one video.
+
+    ``shared`` is wrapped in a list so that Ray passes the reference, not the models, and a worker fetches them
+    once for all its tasks.
+    """
     key = shared[0].hex()
     if key not in _shared_cache:
         _shared_cache.clear()
         _shared_cache[key] = ray.get(shared[0])
-    return process_video(name, video, Path(outdir), settings, _shared_cache[key])  # type: ignore[arg-type]
+    return process_video(name, video, Path(outdir), settings, _shared_cache[key])
 
 
 @contextlib.contextmanager
 def ray_session(address: str | None, workers: int | None, gpus_per_task: float) -> Iterator[int]:
-    """Ray for the duration of the block: a local one with ``workers`` CPUs (address None), or the cluster at
-    ``address`` joined; yields how many tasks can run at once (``workers`` at most). Raises ClusterError."""
+    """Ray for the duration of the block, yielding how many tasks can run at once (``workers`` at most).
+
+    Without ``address``, a local Ray with ``workers`` CPUs starts in this process; with one, the cluster there
+    is joined. Raises ClusterError.
+    """
     slots = _connect(address, workers, gpus_per_task)
     try:
         yield slots
@@ -86,11 +94,14 @@ def _connect(address: str | None, workers: int | None, gpus_per_task: float) -> 
 
 def run_batch(manifest: Manifest, names: list[str], shared: SharedModels, slots: int,
               progress: BatchProgress) -> bool:
-    """Process the named videos of the manifest on the connected Ray, recording each as it finishes; returns
-    False when stopped by Ctrl+C (the unfinished ones then recorded as skipped)."""
+    """Process the named videos of the manifest on the connected Ray, recording each as it finishes.
+
+    Returns False when stopped by Ctrl+C (the unfinished videos then recorded as skipped).
+    """
     task = ray.remote(_video_task).options(num_cpus=1, num_gpus=manifest.settings.gpus_per_task, max_retries=1)
     shared_ref = ray.put(shared)
-    queue, running = deque(names), {}
+    queue = deque(names)
+    running: dict[ray.ObjectRef, str] = {}
     counts = {"done": 0, "failed": 0, "frames": 0}
     last_save = time.monotonic()
     try:
@@ -128,13 +139,17 @@ def _record(manifest: Manifest, name: str, ref: ray.ObjectRef, counts: dict[str,
 
 
 def _stop(manifest: Manifest, running: dict[ray.ObjectRef, str], counts: dict[str, int]) -> None:
-    """Cancel the running tasks (a second Ctrl+C is ignored meanwhile), keep the results of those that finished
-    anyway, remove the staging folders of the others and record every unfinished video as skipped."""
+    """Cancel the running tasks and record every unfinished video as skipped.
+
+    A second Ctrl+C is ignored meanwhile. Tasks that finished before the cancel reached them keep their results;
+    the staging folders of the others are removed.
+    """
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         for ref in running:
             ray.cancel(ref)
-        stopped, stuck = ray.wait(list(running), num_returns=len(running), timeout=CANCEL_WAIT_S) if running else ([], [])
+        stopped, stuck = (ray.wait(list(running), num_returns=len(running), timeout=CANCEL_WAIT_S) if running
+                          else ([], []))
         for ref in stuck:
             ray.cancel(ref, force=True)
         for ref in stopped:

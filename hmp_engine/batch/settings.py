@@ -23,8 +23,11 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class BatchSettings:
-    """The per-video work of a batch: the fit's preset (and stage iterations if given), the prior checkpoint
-    (None: bundled), the hand model source, the export formats, whether to render the overlay, GPUs per task."""
+    """The per-video work of a batch.
+
+    The fit's preset (and stage iterations if given), the prior checkpoint (None: bundled), the hand model
+    source, the export formats, whether to render the overlay, GPUs per task.
+    """
 
     preset: str = DEFAULT_PRESET
     iterations: tuple[int, ...] | None = None
@@ -35,6 +38,7 @@ class BatchSettings:
     gpus_per_task: float = 0.0
 
     def __post_init__(self) -> None:
+        """Refuse settings no video could be processed with. Raises SettingsError."""
         if self.preset not in PRESETS:
             raise SettingsError(f"unknown preset '{self.preset}' (choose from {', '.join(PRESETS)})")
         if self.iterations is not None and not (1 <= len(self.iterations) <= 3 and min(self.iterations) >= 0):

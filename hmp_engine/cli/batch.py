@@ -65,18 +65,11 @@ def _given_settings(args: argparse.Namespace) -> dict[str, object]:
 
 def run(args: argparse.Namespace) -> int:
     """Summarise (--status), or plan the batch, run its videos on Ray, print the summary."""
-    from hmp_engine.batch.manifest import ManifestError, load_manifest
-    from hmp_engine.batch.report import summary
+    from hmp_engine.batch.manifest import ManifestError
+    from hmp_engine.cli.info import batch_status
 
     if args.status is not None:
-        try:
-            manifest = load_manifest(args.status)
-        except ManifestError as error:
-            raise CommandError(str(error)) from error
-        if manifest is None:
-            raise CommandError(f"'{args.status}' holds no batch (batch.json)")
-        print("\n".join(summary(manifest)))
-        return 0
+        return batch_status(args.status)
     if args.output is None:
         raise CommandError("give the batch's folder with -o OUTDIR (or --status OUTDIR to summarise one)")
     if args.workers is not None and args.workers < 1:
@@ -123,9 +116,11 @@ def _run_batch(args: argparse.Namespace) -> int:
 
 def _run_on_ray(args: argparse.Namespace, manifest: Manifest, names: list[str], shared: SharedModels,
                 progress: BatchProgress) -> bool:
-    """Run the videos on a local Ray (one task per usable core unless --workers) or the cluster; False when
-    stopped by Ctrl+C. The manifest is saved at the end whatever happens: videos that did not run (Ray could not
-    start, Ctrl+C while it started) are recorded as skipped."""
+    """Run the videos on a local Ray (one task per usable core unless --workers) or the cluster.
+
+    Returns False when stopped by Ctrl+C. The manifest is saved at the end whatever happens: videos that did not
+    run (Ray could not start, Ctrl+C while it started) are recorded as skipped.
+    """
     from hmp_engine.batch.runner import STOPPED, ClusterError, ray_session, run_batch
 
     workers = args.workers or (_usable_cores() if args.address is None else None)
