@@ -97,16 +97,16 @@ def _run_batch(args: argparse.Namespace) -> int:
     if not manifest.entries:
         raise CommandError("give at least one INPUT (videos, folders, patterns or lists of videos)")
     names = videos_to_run(manifest, args.retry_failed)
-    manifest.save()
-    if names:
+    if not names:  # nothing changed: the record stays as it is
+        print("nothing to do: every video of the batch is done or failed (--retry-failed redoes the failed)")
+        finished = True
+    else:
         try:
             shared = load_shared(manifest.settings)
         except (CheckpointError, HandModelFileError) as error:
             raise CommandError(str(error)) from error
+        manifest.save()
         finished = _run_on_ray(args, manifest, names, shared, BatchProgress(sys.stderr, len(names)))
-    else:
-        print("nothing to do: every video of the batch is done or failed (--retry-failed redoes the failed)")
-        finished = True
     print("\n".join(summary(manifest)))
     if not finished:
         print(f"hmp batch: stopped by Ctrl+C; finish with: hmp batch -o {args.output} --resume", file=sys.stderr)
