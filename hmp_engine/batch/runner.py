@@ -74,8 +74,8 @@ def _connect(address: str | None, workers: int | None, gpus_per_task: float) -> 
     """Start or join Ray; the number of tasks that can run at once. Raises ClusterError."""
     try:
         if address is None:
-            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR,
-                     object_store_memory=LOCAL_OBJECT_STORE_BYTES)
+            ray.init(address="local", num_cpus=workers, include_dashboard=False, log_to_driver=False,  # not a
+                     logging_level=logging.ERROR, object_store_memory=LOCAL_OBJECT_STORE_BYTES)  # cluster found here
         else:
             ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
         resources = ray.cluster_resources()
