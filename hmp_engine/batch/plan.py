@@ -31,6 +31,7 @@ def open_batch(outdir: Path, given: dict[str, Any], resume: bool) -> Manifest:
     ``given`` options (None: left out) must agree with a recorded batch's settings, and make a new batch's
     (defaults for the others). Raises PlanError, ManifestError.
     """
+    outdir = outdir.absolute()  # workers on other nodes write there: they do not share this process's folder
     if outdir.exists() and not outdir.is_dir():
         raise PlanError(f"'{outdir}' is a file, not a folder for the batch's outputs")
     manifest = load_manifest(outdir) if outdir.is_dir() else None

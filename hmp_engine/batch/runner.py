@@ -14,6 +14,7 @@ import contextlib
 import logging
 import shutil
 import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -96,16 +97,17 @@ def run_batch(manifest: Manifest, names: list[str], shared: SharedModels, slots:
               progress: BatchProgress) -> bool:
     """Process the named videos of the manifest on the connected Ray, recording each as it finishes.
 
-    Returns False when stopped by Ctrl+C (the unfinished videos then recorded as skipped).
+    Returns False when stopped by Ctrl+C (the unfinished videos then recorded as skipped). While it runs, SIGINT
+    only sets a flag that the loop checks at least twice a second, so Ctrl+C never breaks into Ray's own calls.
     """
     task = ray.remote(_video_task).options(num_cpus=1, num_gpus=manifest.settings.gpus_per_task, max_retries=1)
     shared_ref = ray.put(shared)
     queue = deque(names)
     running: dict[ray.ObjectRef, str] = {}
     counts = {"done": 0, "failed": 0, "frames": 0}
-    last_save = time.monotonic()
-    try:
-        while queue or running:
+    last_save, unsaved = time.monotonic(), False
+    with _sigint_flag() as stop:
+        while (queue or running) and not stop.is_set():
             while queue and len(running) < slots:
                 name = queue.popleft()
                 running[task.remote(name, manifest.entries[name].video, str(manifest.folder), manifest.settings,
@@ -113,16 +115,26 @@ def run_batch(manifest: Manifest, names: list[str], shared: SharedModels, slots:
             ready, _ = ray.wait(list(running), num_returns=1, timeout=0.5)
             for ref in ready:
                 _record(manifest, running.pop(ref), ref, counts)
-            if ready and time.monotonic() - last_save >= SAVE_INTERVAL_S:
+            unsaved = unsaved or bool(ready)
+            if unsaved and time.monotonic() - last_save >= SAVE_INTERVAL_S:
                 manifest.save()
-                last_save = time.monotonic()
+                last_save, unsaved = time.monotonic(), False
             progress.update(counts["done"], counts["failed"], counts["frames"], len(running))
-        finished = True
-    except KeyboardInterrupt:
+    if stop.is_set():
         _stop(manifest, running, counts)
-        finished = False
     progress.update(counts["done"], counts["failed"], counts["frames"], 0, final=True)
-    return finished
+    return not stop.is_set()
+
+
+@contextlib.contextmanager
+def _sigint_flag() -> Iterator[threading.Event]:
+    """An event that SIGINT (Ctrl+C) sets for the duration of the block, instead of raising KeyboardInterrupt."""
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _record(manifest: Manifest, name: str, ref: ray.ObjectRef, counts: dict[str, int]) -> None:
