@@ -12,7 +12,7 @@ import sys
 
 from hmp_engine import __version__
 
-COMMAND_MODULES: tuple[str, ...] = ("detect", "info", "bench", "train_prior", "fit", "render", "export")
+COMMAND_MODULES: tuple[str, ...] = ("detect", "info", "bench", "train_prior", "fit", "render", "export", "batch")
 
 
 class CommandError(Exception):

@@ -1,4 +1,7 @@
-"""`hmp info`: summarise a project file: video, frames, hands and how well they were detected, edits, fits."""
+"""`hmp info`: summarise a project file (video, frames, hands and how well they were detected, edits, fits).
+
+Given a folder, it summarises the batch recorded there (`hmp batch`'s OUTDIR).
+"""
 
 from __future__ import annotations
 
@@ -11,8 +14,8 @@ from hmp_engine.session import Project, ProjectError, load_project
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `info` sub-command."""
-    parser = subparsers.add_parser("info", help="print a summary of a project file")
-    parser.add_argument("project", type=Path, help="a .hmp project file")
+    parser = subparsers.add_parser("info", help="print a summary of a project file or of a batch's folder")
+    parser.add_argument("project", type=Path, help="a .hmp project file, or the OUTDIR of `hmp batch`")
     parser.set_defaults(func=run)
 
 
@@ -44,10 +47,27 @@ def summary(project: Project) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Load the project and print its summary."""
+    """Load the project and print its summary (a folder: the batch's summary)."""
+    if args.project.is_dir():
+        return batch_status(args.project)
     try:
         project = load_project(args.project)
     except ProjectError as error:
         raise CommandError(str(error)) from error
     print("\n".join(summary(project)))
+    return 0
+
+
+def batch_status(folder: Path) -> int:
+    """Print the summary of the batch recorded in ``folder``; CommandError when it holds none."""
+    from hmp_engine.batch.manifest import ManifestError, load_manifest
+    from hmp_engine.batch.report import summary as batch_summary
+
+    try:
+        manifest = load_manifest(folder)
+    except ManifestError as error:
+        raise CommandError(str(error)) from error
+    if manifest is None:
+        raise CommandError(f"'{folder}' holds no batch (batch.json)")
+    print("\n".join(batch_summary(manifest)))
     return 0
