@@ -95,7 +95,8 @@ class Manifest:
             write_bytes_atomic(self.folder / MANIFEST_NAME, json.dumps(document, indent=1).encode("utf-8"))
             write_bytes_atomic(self.folder / TABLE_NAME, _table(self.entries.values()).encode("utf-8"))
         except OSError as error:
-            raise ManifestError(f"cannot write the batch record in '{self.folder}': {error.strerror or error}") from None
+            reason = error.strerror or error
+            raise ManifestError(f"cannot write the batch record in '{self.folder}': {reason}") from None
 
 
 def load_manifest(folder: Path) -> Manifest | None:
