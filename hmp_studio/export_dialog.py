@@ -13,7 +13,6 @@ from hmp_engine.export.skeleton import UP_AXES
 from hmp_engine.hand_model import HandModelFileError
 from hmp_engine.progress import ProgressEvent
 from hmp_studio.document import Document
-from hmp_studio.fit_job import snapshot
 from hmp_studio.rows import row
 from hmp_studio.task_progress import TaskProgress
 from hmp_studio.task_runner import TaskRunner
@@ -30,7 +29,7 @@ class ExportRunner(TaskRunner):
         """Export the open project; False when nothing is open or an export runs."""
         if self._document.project is None or self.running:
             return False
-        copy = snapshot(self._document.project)
+        copy = self._document.project.snapshot()
 
         def job(progress, cancel) -> ExportResult:
             progress(ProgressEvent("export", 0, 1))

@@ -14,7 +14,6 @@ from PySide6.QtGui import QTransform
 from hmp_engine.hand_model import OPEN_MODEL
 from hmp_engine.render import STYLES
 from hmp_studio.document import Document
-from hmp_studio.fit_job import snapshot
 from hmp_studio.render_worker import FrameRender, RenderThread
 
 CACHED_FRAMES = 240
@@ -58,7 +57,7 @@ class MeshOverlay(QObject):
         self.generation += 1
         self.cache.clear()
         project = self._document.project
-        copy = snapshot(project) if project is not None and project.fits else None
+        copy = project.snapshot() if project is not None and project.fits else None
         self._renderer.set_fits(self.generation, copy, self.model_source())
         self._draw(None)
         if self.frame is not None:

@@ -12,7 +12,6 @@ from hmp_engine.hand_model import HandModelFileError
 from hmp_engine.render import OverlayOptions, RenderError, fit_models, write_overlay_video
 from hmp_engine.video import VideoError
 from hmp_studio.document import Document
-from hmp_studio.fit_job import snapshot
 from hmp_studio.mesh_overlay import MeshOverlay
 from hmp_studio.render_worker import RenderThread
 from hmp_studio.task_progress import TaskProgress
@@ -46,7 +45,7 @@ class OverlayVideoRunner(TaskRunner):
         project = self._document.project
         if project is None or not project.fits or self.running:
             return False
-        copy, source = snapshot(project), self._overlay.model_source()
+        copy, source = project.snapshot(), self._overlay.model_source()
         options = OverlayOptions(mesh=self._overlay.mesh_visible, keypoints=self._keypoints_visible.isChecked(),
                                  joints=self._overlay.joints_visible)
 

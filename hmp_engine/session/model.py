@@ -5,6 +5,8 @@ The user's manual keypoint edits are kept apart from the raw detections so that 
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import datetime
 import os
 from collections.abc import Iterable, Iterator, Mapping
@@ -212,6 +214,13 @@ class Project:
             unsure = not raw.detected[frame] or raw.keypoints[frame, joint, 2] < OCCLUSION_THRESHOLD
             return "gap" if unsure else "trusted"
         return "occluded" if edit.state is EditState.OCCLUDED else "trusted"
+
+    def snapshot(self) -> Project:
+        """A copy a worker may read while the user keeps editing this project.
+
+        The detections are replaced whole, never changed in place, so they are shared.
+        """
+        return dataclasses.replace(self, edits=copy.deepcopy(self.edits), fits=dict(self.fits))
 
     @property
     def num_edits(self) -> int:
