@@ -12,6 +12,7 @@ from hmp_engine.export import ANIMATION_FORMATS, FORMATS, ExportError, ExportOpt
 from hmp_engine.export.skeleton import UP_AXES
 from hmp_engine.hand_model import HandModelFileError
 from hmp_engine.progress import ProgressEvent
+from hmp_engine.write_rule import WriteRefused, check_target
 from hmp_studio.document import Document
 from hmp_studio.rows import row
 from hmp_studio.task_progress import TaskProgress
@@ -33,6 +34,10 @@ class ExportRunner(TaskRunner):
 
         def job(progress, cancel) -> ExportResult:
             progress(ProgressEvent("export", 0, 1))
+            try:
+                check_target(path, "file", inputs=[copy.path], source_video=copy.video.path)
+            except WriteRefused as error:
+                raise ExportError(str(error)) from error
             return export_project(copy, path, kind, options)
 
         thread = TaskThread(job, (ExportError, HandModelFileError), self)
