@@ -90,7 +90,11 @@ def _load_prior(path: Path | None, device: torch.device) -> MotionPrior:
 def _settings(args: argparse.Namespace, weights: dict) -> FitSettings:
     """The settings of this run, given the project's stored weights (see the module docstring)."""
     if weights and args.preset is None and args.method is None:
-        settings = FitSettings.from_dict(weights)
+        try:
+            settings = FitSettings.from_dict(weights)
+        except (KeyError, TypeError, ValueError) as error:
+            raise CommandError(f"the project's stored fit settings cannot be used ({error!r}); choose --preset "
+                               "to replace them") from error
     else:
         settings = preset(args.preset or DEFAULT_PRESET, args.method or "hmp")
     if args.iterations:

@@ -14,6 +14,7 @@ import io
 import json
 import os
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ import numpy as np
 
 from hmp_engine import __version__
 from hmp_engine.atomic import write_bytes_atomic
+from hmp_engine.session.checks import check_contents
 from hmp_engine.session.migrations import MIGRATIONS
 from hmp_engine.session.model import Project, ProjectError
 from hmp_engine.session.schema import SCHEMA_VERSION, deserialise, serialise
@@ -35,12 +37,13 @@ def load_project(path: str | os.PathLike) -> Project:
     path = Path(path)
     manifest, arrays = _read_archive(path)
     version = _schema_version(manifest, path)
-    for step in range(version, SCHEMA_VERSION):
-        manifest, arrays = MIGRATIONS[step](manifest, arrays)
     try:
+        for step in range(version, SCHEMA_VERSION):
+            manifest, arrays = MIGRATIONS[step](manifest, arrays)
+        check_contents(manifest, arrays)
         project = deserialise(manifest, arrays)
-    except (KeyError, TypeError, ValueError, IndexError, ProjectError) as error:
-        raise ProjectError(f"Project file '{path}' is damaged: {_describe(error)}") from error
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, ProjectError) as error:
+        raise _damaged(path, _describe(error)) from error
     project.path = path
     return project
 
@@ -95,35 +98,44 @@ def _read_archive(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         with zipfile.ZipFile(path) as archive:
             missing = [member for member in (MANIFEST, ARRAYS) if member not in archive.namelist()]
             if missing:
-                raise ProjectError(f"Project file '{path}' is damaged: it has no {missing[0]}")
+                raise _damaged(path, f"it has no {missing[0]}")
             manifest_bytes, arrays_bytes = archive.read(MANIFEST), archive.read(ARRAYS)
     except FileNotFoundError as error:
         raise ProjectError(f"Cannot open project '{path}': no such file") from error
     except OSError as error:
         raise ProjectError(f"Cannot open project '{path}': {_describe(error)}") from error
-    except zipfile.BadZipFile as error:
-        raise ProjectError(f"Project file '{path}' is damaged or not a project (bad zip: {error})") from error
+    except _DAMAGED_ZIP as error:
+        raise _damaged(path, f"bad zip: {_describe(error)}") from error
     try:
         manifest = json.loads(manifest_bytes)
-    except ValueError as error:
-        raise ProjectError(f"Project file '{path}' is damaged: {MANIFEST} is not valid JSON ({error})") from error
+    except (ValueError, RecursionError) as error:
+        raise _damaged(path, f"{MANIFEST} is not valid JSON ({_describe(error)})") from error
     if not isinstance(manifest, dict):
-        raise ProjectError(f"Project file '{path}' is damaged: {MANIFEST} is not a JSON object")
+        raise _damaged(path, f"{MANIFEST} is not a JSON object")
     if not zipfile.is_zipfile(io.BytesIO(arrays_bytes)):
-        raise ProjectError(f"Project file '{path}' is damaged: {ARRAYS} is not an .npz archive")
+        raise _damaged(path, f"{ARRAYS} is not an .npz archive")
     try:
         with np.load(io.BytesIO(arrays_bytes), allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in npz.files}
-    except (ValueError, EOFError, OSError, zipfile.BadZipFile) as error:
-        raise ProjectError(f"Project file '{path}' is damaged: {ARRAYS} cannot be read ({error})") from error
+    except (OSError, *_DAMAGED_ZIP) as error:
+        raise _damaged(path, f"{ARRAYS} cannot be read ({_describe(error)})") from error
     return manifest, arrays
+
+
+_DAMAGED_ZIP = (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError, RuntimeError)
+"""What reading a damaged zip member can raise (bad header, bad deflate stream, cut short, unknown method)."""
+
+
+def _damaged(path: Path, reason: str) -> ProjectError:
+    """The one-line error of a file that is damaged or not a project at all."""
+    return ProjectError(f"Project file '{path}' is damaged or not a project: {reason}")
 
 
 def _schema_version(manifest: dict[str, Any], path: Path) -> int:
     """The manifest's schema version; ProjectError if absent or newer than this version of the app reads."""
     version = manifest.get("schema_version", manifest.get("version"))
-    if not isinstance(version, int) or version < 0:
-        raise ProjectError(f"Project file '{path}' is damaged: its manifest has no schema version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+        raise _damaged(path, "its manifest has no schema version")
     if version > SCHEMA_VERSION:
         raise ProjectError(
             f"Project file '{path}' uses schema version {version}, newer than the {SCHEMA_VERSION} this "
@@ -145,4 +157,5 @@ def _describe(error: BaseException) -> str:
     """Short reason of an exception for a one-line message."""
     if isinstance(error, KeyError):
         return f"missing entry {error.args[0]!r}"
-    return getattr(error, "strerror", None) or str(error) or type(error).__name__
+    text = getattr(error, "strerror", None) or str(error) or type(error).__name__
+    return text.splitlines()[0] if text.strip() else type(error).__name__
