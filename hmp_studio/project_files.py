@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
-from hmp_engine.session import Project, ProjectError, VideoRef, load_project
+from hmp_engine.session import Project, ProjectChanged, ProjectError, VideoRef, load_project
 from hmp_engine.video import VideoError, VideoReader, open_video
 from hmp_studio.autosave import Autosave
 from hmp_studio.document import Document
@@ -118,7 +118,7 @@ class ProjectFiles(QObject):
         if box.clickedButton() is not recover:
             found.unlink(missing_ok=True)
             return None
-        recovered.path, recovered.video = project.path, project.video
+        recovered.path, recovered.video, recovered.file_stamp = project.path, project.video, project.file_stamp
         return recovered
 
     def save(self) -> bool:
@@ -146,12 +146,23 @@ class ProjectFiles(QObject):
         """Save, reporting a failure (the previous file is intact then)."""
         try:
             saved = self._document.save(path)
+        except ProjectChanged as error:
+            return self._offer_save_as(str(error))
         except ProjectError as error:
             QMessageBox.critical(self._parent, "Cannot save", str(error))
             return False
         add_recent_file(saved)
         self.message.emit(f"Saved {saved}")
         return True
+
+    def _offer_save_as(self, reason: str) -> bool:
+        """The project's file changed under us: offer Save As (keeping both versions) instead of overwriting."""
+        box = QMessageBox(QMessageBox.Icon.Warning, "Project changed on disk",
+                          f"{reason}.\n\nSave your version to another file?", parent=self._parent)
+        save_as = box.addButton("Save As…", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is save_as and self.save_as()
 
     def confirm_discard(self) -> bool:
         """Before unsaved changes would be lost: save them, discard them, or cancel (False)."""

@@ -25,7 +25,9 @@ from hmp_engine.atomic import write_bytes_atomic
 from hmp_engine.session.checks import check_contents
 from hmp_engine.session.migrations import MIGRATIONS
 from hmp_engine.session.model import Project, ProjectError
+from hmp_engine.session.ownership import FileStamp, check_unchanged, locked
 from hmp_engine.session.schema import SCHEMA_VERSION, deserialise, serialise
+from hmp_engine.write_rule import same_file
 
 MANIFEST = "manifest.json"
 ARRAYS = "arrays.npz"
@@ -35,7 +37,7 @@ _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed member timestamps: identical content 
 def load_project(path: str | os.PathLike) -> Project:
     """Read a ``.hmp`` file, upgrading older schema versions. Raises ProjectError."""
     path = Path(path)
-    manifest, arrays = _read_archive(path)
+    manifest, arrays, stamp = _read_archive(path)
     version = _schema_version(manifest, path)
     try:
         for step in range(version, SCHEMA_VERSION):
@@ -44,20 +46,29 @@ def load_project(path: str | os.PathLike) -> Project:
         project = deserialise(manifest, arrays)
     except (KeyError, TypeError, ValueError, IndexError, AttributeError, ProjectError) as error:
         raise _damaged(path, _describe(error)) from error
-    project.path = path
+    project.path, project.file_stamp = path, stamp
     return project
 
 
-def write_project(project: Project, target: Path, modified: str) -> None:
-    """Write ``project`` atomically to ``target`` with this modification time. Raises ProjectError."""
-    if target.exists():
-        _check_overwritable(target)
+def write_project(project: Project, target: Path, modified: str) -> FileStamp:
+    """Write ``project`` atomically to ``target`` with this modification time; returns the written file's stamp.
+
+    Under a lock on ``target``, a save to the project's own file first checks nobody else changed it since it
+    was loaded or saved (ProjectChanged). Raises ProjectError.
+    """
     manifest, arrays = serialise(project, modified)
     try:
         data = _archive_bytes(manifest, arrays)
     except (TypeError, ValueError) as error:
         raise ProjectError(f"Cannot save project to '{target}': {error} (weights and metadata must be JSON)")
-    _atomic_write(target, data)
+    with locked(target):
+        own_file = project.path is not None and project.file_stamp is not None and same_file(target, project.path)
+        if own_file:
+            check_unchanged(target, project.file_stamp)
+        elif target.exists():
+            _check_overwritable(target)
+        _atomic_write(target, data)
+    return FileStamp.of_bytes(data)
 
 
 def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
@@ -92,10 +103,11 @@ def _atomic_write(target: Path, data: bytes) -> None:
         raise ProjectError(f"Cannot save project to '{target}': {_describe(error)}") from error
 
 
-def _read_archive(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """Manifest and arrays of a .hmp file, each failure turned into a ProjectError naming the problem."""
+def _read_archive(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray], FileStamp]:
+    """Manifest, arrays and stamp of a .hmp file, each failure turned into a ProjectError naming the problem."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        data = path.read_bytes()
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             missing = [member for member in (MANIFEST, ARRAYS) if member not in archive.namelist()]
             if missing:
                 raise _damaged(path, f"it has no {missing[0]}")
@@ -119,7 +131,7 @@ def _read_archive(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
             arrays = {key: npz[key] for key in npz.files}
     except (OSError, *_DAMAGED_ZIP) as error:
         raise _damaged(path, f"{ARRAYS} cannot be read ({_describe(error)})") from error
-    return manifest, arrays
+    return manifest, arrays, FileStamp.of_bytes(data)
 
 
 _DAMAGED_ZIP = (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError, RuntimeError)

@@ -13,12 +13,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from hmp_engine.detection import OCCLUSION_THRESHOLD, DetectionResult, KeypointTrack
 from hmp_engine.video import file_sha256, open_video
+
+if TYPE_CHECKING:
+    from hmp_engine.session.ownership import FileStamp
 
 FIT_ARRAYS: tuple[str, ...] = ("global_orient", "hand_pose", "betas", "transl", "valid")
 """Arrays of a hand's fit: (T, 3), (T, 45), (10,), (T, 3), (T,) bool."""
@@ -96,6 +99,8 @@ class Project:
     created: str = field(default_factory=now)
     modified: str = ""
     path: Path | None = None
+    file_stamp: FileStamp | None = field(default=None, repr=False, compare=False)
+    """What ``path`` held when this project was loaded from or saved to it (see `ownership`)."""
 
     def track(self, index: int) -> KeypointTrack:
         """Raw detection track ``index``; ProjectError if there is none."""
@@ -232,7 +237,7 @@ class Project:
         target = Path(path) if path is not None else self.path
         if target is None:
             raise ProjectError("The project has no file yet: give a path to save it to")
-        self.modified = self._write(target)
+        self.modified, self.file_stamp = self._write(target)
         self.path = target
         return target
 
@@ -241,13 +246,16 @@ class Project:
         self._write(Path(path))
         return Path(path)
 
-    def _write(self, target: Path) -> str:
-        """Write the project atomically to ``target``; returns the modification time it wrote. Raises ProjectError."""
+    def _write(self, target: Path) -> tuple[str, FileStamp]:
+        """Write the project atomically to ``target``; returns the modification time and stamp it wrote.
+
+        Raises ProjectError, and ProjectChanged when ``target`` is this project's file and someone else changed
+        it since it was loaded or saved.
+        """
         from hmp_engine.session.archive import write_project  # the archive module needs this one: import late
 
         modified = now()
-        write_project(self, target, modified)
-        return modified
+        return modified, write_project(self, target, modified)
 
 
 def _gap_runs(kinds: list[str]) -> Iterator[tuple[int, int]]:
