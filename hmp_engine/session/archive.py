@@ -62,11 +62,10 @@ def write_project(project: Project, target: Path, modified: str) -> FileStamp:
     except (TypeError, ValueError) as error:
         raise ProjectError(f"Cannot save project to '{target}': {error} (weights and metadata must be JSON)")
     with locked(target):
-        own_file = project.path is not None and project.file_stamp is not None and same_file(target, project.path)
-        if own_file:
-            check_unchanged(target, project.file_stamp)
-        elif target.exists():
+        if target.exists():
             _check_overwritable(target)
+        if project.path is not None and project.file_stamp is not None and same_file(target, project.path):
+            check_unchanged(target, project.file_stamp)
         _atomic_write(target, data)
     return FileStamp.of_bytes(data)
 
