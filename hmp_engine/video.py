@@ -344,6 +344,27 @@ def open_video(path: str | os.PathLike, fps: float | None = None) -> VideoReader
     return VideoReader(path, fps)
 
 
+QUICK_ID_SPAN = 1 << 20  # bytes hashed at each end of a video file for its quick identity
+
+
+def quick_id(path: str | os.PathLike) -> str | None:
+    """A fast identity of a video file: its size and the SHA-256 of its first and last MiB (None: an image folder).
+
+    Files of the same quick identity are taken as the same video; a differing one proves a different file
+    without reading it all.
+    """
+    path = Path(path)
+    if path.is_dir():
+        return None
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        size = os.fstat(file.fileno()).st_size
+        digest.update(file.read(QUICK_ID_SPAN))
+        file.seek(max(size - QUICK_ID_SPAN, 0))
+        digest.update(file.read(QUICK_ID_SPAN))
+    return f"{size}:{digest.hexdigest()}"
+
+
 def file_sha256(path: str | os.PathLike) -> str:
     """SHA-256 hex digest of a file's content, streamed; for an image folder, of its images' names and content."""
     path = Path(path)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from hmp_engine.cli import CommandError
 from hmp_engine.cli.targets import check_output
+from hmp_engine.cli.video_link import checked_video
 from hmp_engine.hand_model import HandModelFileError, resolve_model_source
 from hmp_engine.progress import TerminalProgress
 from hmp_engine.render import OverlayOptions, RenderError, fit_models, write_overlay_video
@@ -37,6 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--keypoints", action="store_true", help="draw the detected keypoints (with edits)")
     parser.add_argument("--joints", action="store_true", help="draw the fitted joints reprojected")
     parser.add_argument("--hand-model", metavar="open|DIR", help="the hand model the project was fitted with")
+    parser.add_argument("--relink", type=Path, metavar="VIDEO",
+                        help="the project's video has moved (or was re-encoded with the same frames): use VIDEO "
+                             "and save the project pointing at it")
     parser.add_argument("--force", action="store_true", help="replace an output the write rule protects (an input, "
                                                              "a video, a project)")
     parser.set_defaults(func=run)
@@ -48,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
     options = OverlayOptions(mesh=not args.no_mesh, keypoints=args.keypoints, joints=args.joints)
     try:
         project = load_project(args.project)
+        checked_video(project, args.relink)
         check_output(output, "video", force=args.force, inputs=[args.project], source_video=project.video.path)
         models = fit_models(project, resolve_model_source(args.hand_model))
         frames = write_overlay_video(project, models, output, args.frames, options, TerminalProgress(sys.stderr))

@@ -48,6 +48,8 @@ def _check_video(video: Mapping[str, Any]) -> None:
     _positive_number("video.fps", video.get("fps"))
     _count("video.num_frames", video.get("num_frames"), minimum=1)
     _size("video.size", video.get("size"))
+    if "quick_id" in video:
+        _value("video.quick_id", video["quick_id"], str)
 
 
 def _check_detection(detection: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> int:

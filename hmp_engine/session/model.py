@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from hmp_engine.detection import OCCLUSION_THRESHOLD, DetectionResult, KeypointTrack
-from hmp_engine.video import file_sha256, open_video
+from hmp_engine.video import file_sha256, open_video, quick_id
 
 if TYPE_CHECKING:
     from hmp_engine.session.ownership import FileStamp
@@ -66,12 +66,15 @@ class VideoRef:
     fps: float
     num_frames: int
     size: tuple[int, int]
+    quick_id: str | None = None
+    """Size and hash of the file's ends (`hmp_engine.video.quick_id`): checked first, before the full hash."""
 
     @classmethod
     def from_file(cls, path: str | os.PathLike) -> VideoRef:
         """Describe a video file (opens it and hashes its content). Raises VideoError."""
         with open_video(path) as video:
-            return cls(str(Path(path).resolve()), file_sha256(path), video.fps, video.num_frames, video.size)
+            return cls(str(Path(path).resolve()), file_sha256(path), video.fps, video.num_frames, video.size,
+                       quick_id(path))
 
 
 @dataclass

@@ -49,6 +49,7 @@ def serialise(project: Project, modified: str) -> tuple[dict[str, Any], dict[str
             "fps": video.fps,
             "num_frames": video.num_frames,
             "size": list(video.size),
+            **({"quick_id": video.quick_id} if video.quick_id is not None else {}),
         },
         "detection": detection,
         "edits": {
@@ -84,7 +85,8 @@ def deserialise(manifest: dict[str, Any], arrays: dict[str, np.ndarray]) -> Proj
         detections = DetectionResult(tracks, float(info["fps"]), timestamps, size, info["settings"])
     project = Project(
         video=VideoRef(
-            video["path"], video["sha256"], float(video["fps"]), int(video["num_frames"]), tuple(video["size"])
+            video["path"], video["sha256"], float(video["fps"]), int(video["num_frames"]), tuple(video["size"]),
+            video.get("quick_id"),
         ),
         detections=detections,
         fits={
