@@ -48,7 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", choices=FORMATS, help="default: from the output's suffix")
     parser.add_argument("--hands", type=hand_list, metavar="right,left", help="default: every fitted hand")
     parser.add_argument("--frames", type=frame_range, default=slice(None), metavar="A:B",
-                        help="frames A to B-1 (default: all)")
+                        help="frames A to B-1, from 0 (default: all; out of range or negative: an error)")
     parser.add_argument("--fps", type=positive, metavar="N", help="resample to N frames/s by SLERP (default: "
                                                                   "the video's rate)")
     parser.add_argument("--up", choices=UP_AXES, help="up axis of fbx, glb and bvh (default: y)")

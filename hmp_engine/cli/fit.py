@@ -15,7 +15,7 @@ import torch
 
 from hmp_engine.camera import Camera
 from hmp_engine.cli import CommandError
-from hmp_engine.cli.detect import default_output
+from hmp_engine.cli.detect import default_output, warn_if_cut_short
 from hmp_engine.cli.targets import check_output
 from hmp_engine.detection import detect_video
 from hmp_engine.fitting import (DEFAULT_PRESET, METHODS, PRESETS, FitSettings, ProjectFit, default_prior_path,
@@ -26,7 +26,7 @@ from hmp_engine.prior.checkpoint import CheckpointError, load_prior
 from hmp_engine.prior.model import MotionPrior
 from hmp_engine.progress import ProgressEvent, TerminalProgress
 from hmp_engine.session import Project, ProjectError, VideoRef, load_project
-from hmp_engine.video import VideoError
+from hmp_engine.video import VideoError, open_video
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -52,7 +52,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _detect(args: argparse.Namespace, output: Path) -> Project:
     """Detect the hands of the input video and save them to ``output`` at once, so a stopped fit keeps them."""
-    result = detect_video(args.input, progress=TerminalProgress(sys.stderr))
+    with open_video(args.input) as video:
+        warn_if_cut_short(video)
+        result = detect_video(video, progress=TerminalProgress(sys.stderr))
     if not result.tracks:
         raise CommandError(f"no hand found in any of the {result.num_frames} frames of '{args.input}'")
     project = Project(VideoRef.from_file(args.input), result)

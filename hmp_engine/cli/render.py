@@ -17,7 +17,10 @@ from hmp_engine.video import VideoError
 
 
 def frame_range(text: str) -> slice:
-    """'A:B' -> slice(A, B); either end may be left out ('A:', ':B'). Raises argparse.ArgumentTypeError."""
+    """'A:B' -> slice(A, B); either end may be left out ('A:', ':B'). Raises argparse.ArgumentTypeError.
+
+    The range is checked against the project by `hmp_engine.frame_span` (from 0, no negatives, never clamped).
+    """
     start, colon, stop = text.partition(":")
     try:
         if not colon:
@@ -33,7 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("project", type=Path, metavar="PROJECT", help="a fitted .hmp project")
     parser.add_argument("-o", "--output", type=Path, metavar="MP4", help="default: PROJECT stem + _overlay.mp4")
     parser.add_argument("--frames", type=frame_range, default=slice(None), metavar="A:B",
-                        help="frames A to B-1 (default: every frame the fit covers)")
+                        help="frames A to B-1, from 0 (default: every frame the fit covers; out of range or "
+                             "negative: an error)")
     parser.add_argument("--no-mesh", action="store_true", help="leave the hand meshes out")
     parser.add_argument("--keypoints", action="store_true", help="draw the detected keypoints (with edits)")
     parser.add_argument("--joints", action="store_true", help="draw the fitted joints reprojected")
