@@ -162,7 +162,7 @@ def _value(name: str, value: Any, kind: type) -> Any:
     return value
 
 
-_KIND_NAMES = {dict: "an object", list: "a list", str: "a string"}
+_KIND_NAMES: dict[type, str] = {dict: "an object", list: "a list", str: "a string"}
 
 
 def _is_int(value: Any) -> bool:
