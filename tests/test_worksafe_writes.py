@@ -98,3 +98,13 @@ def test_the_rule_for_studio_exports(project_path: Path) -> None:
     fresh = project_path.with_name("fresh.npz")
     np.savez(fresh, a=np.zeros(1))
     check_target(fresh, "file", inputs=[project.path], source_video=project.video.path)  # a re-export
+
+
+def test_detect_refuses_a_read_only_project_before_detecting(project_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    os.chmod(project_path, 0o444)
+    before = fingerprint(project_path)
+    assert main(["detect", str(project_path.with_name("clip.mp4")), "-o", str(project_path), "--force"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "read-only" in err[0]  # no detection progress before it
+    assert fingerprint(project_path) == before

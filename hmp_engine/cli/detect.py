@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from hmp_engine.cli import CommandError
+from hmp_engine.cli.targets import check_output
 from hmp_engine.detection import CONFIDENCE_MODES, detect_video
 from hmp_engine.progress import TerminalProgress
 from hmp_engine.session import Project, ProjectError, VideoRef
@@ -50,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
     output = args.output or default_output(args.video)
     if output.exists() and not args.force:
         raise CommandError(f"'{output}' already exists; use --force to replace it or -o to choose another file")
+    check_output(output, "project", force=args.force, inputs=[args.video])  # read-only, a folder: before detecting
     try:
         with open_video(args.video) as video:
             warn_if_cut_short(video)
