@@ -45,6 +45,9 @@ def main() -> int:
                 loaded += 1
             except ProjectError:
                 pass
+            except Exception as error:  # noqa: BLE001 - the loader let something other than ProjectError out
+                problems += 1
+                print(f"#{index} {mutation}: load_project: {type(error).__name__}: {error}", file=sys.stderr)
             for problem in command_problems(damaged, work):
                 problems += 1
                 print(f"#{index} {mutation}: {problem}", file=sys.stderr)
