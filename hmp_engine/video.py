@@ -66,6 +66,7 @@ class _FileSource:
         if len(pts) == 0:
             raise VideoError(f"Cannot open video '{path}': it contains no decodable frames")
         self.pts = pts
+        self.declared_frames: int | None = stream.frames or None
         self._index_of = {int(p): i for i, p in enumerate(pts)}
         self._key_of = self._keyframe_table(packets)
         time_base = stream.time_base
@@ -259,7 +260,8 @@ class VideoReader:
 
     Attributes: ``path``; ``num_frames``; ``fps`` (the container's average rate; timing is in
     ``timestamps``); ``timestamps`` (num_frames,) float64 seconds of each frame's presentation time,
-    relative to the first frame; ``size`` (width, height) after rotation. ``frame()`` is thread-safe.
+    relative to the first frame; ``size`` (width, height) after rotation; ``declared_frames`` the frame count
+    the container states (None: none), more than ``num_frames`` in a cut-short file. ``frame()`` is thread-safe.
     """
 
     def __init__(self, path: str | os.PathLike, fps: float | None = None) -> None:
@@ -277,6 +279,7 @@ class VideoReader:
         self.fps: float = self._source.fps
         self.timestamps: np.ndarray = self._source.timestamps
         self.num_frames: int = len(self.timestamps)
+        self.declared_frames: int | None = getattr(self._source, "declared_frames", None)
         self._lock = threading.Lock()
         self._cache: OrderedDict[int, av.VideoFrame] = OrderedDict()
         self._cache_size = 2
@@ -303,7 +306,8 @@ class VideoReader:
                 self._cache.move_to_end(index)
             rgb = _rgb(decoded)  # under the lock: PyAV keeps one scaler per frame
         if self.size != (0, 0) and (rgb.shape[1], rgb.shape[0]) != self.size:
-            raise VideoError(f"Cannot read frame {index} of '{self.path}': its size differs from {self.size}")
+            raise VideoError(f"Frame {index} of '{self.path}' is {rgb.shape[1]}x{rgb.shape[0]}, not "
+                             f"{self.size[0]}x{self.size[1]} like the first: every frame must have one size")
         return rgb
 
     def _remember(self, index: int, decoded: av.VideoFrame) -> None:
@@ -321,8 +325,12 @@ class VideoReader:
         if self._source is None:
             raise VideoError(f"Cannot iterate '{self.path}': the reader is closed")
         try:
-            for decoded in self._source.iter_frames():
-                yield _rgb(decoded)
+            for index, decoded in enumerate(self._source.iter_frames()):
+                rgb = _rgb(decoded)
+                if (rgb.shape[1], rgb.shape[0]) != self.size:
+                    raise VideoError(f"Frame {index} of '{self.path}' is {rgb.shape[1]}x{rgb.shape[0]}, not "
+                                     f"{self.size[0]}x{self.size[1]} like the first: every frame must have one size")
+                yield rgb
         except av.FFmpegError as exc:
             raise VideoError(f"Cannot decode '{self.path}': {_reason(exc)}") from exc
 
@@ -349,6 +357,27 @@ def open_video(path: str | os.PathLike, fps: float | None = None) -> VideoReader
     """Open a video file or an image folder; ``fps`` sets an image folder's frame rate (video files carry
     their own timing and ignore it). Raises VideoError."""
     return VideoReader(path, fps)
+
+
+QUICK_ID_SPAN = 1 << 20  # bytes hashed at each end of a video file for its quick identity
+
+
+def quick_id(path: str | os.PathLike) -> str | None:
+    """A fast identity of a video file: its size and the SHA-256 of its first and last MiB (None: an image folder).
+
+    Files of the same quick identity are taken as the same video; a differing one proves a different file
+    without reading it all.
+    """
+    path = Path(path)
+    if path.is_dir():
+        return None
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        size = os.fstat(file.fileno()).st_size
+        digest.update(file.read(QUICK_ID_SPAN))
+        file.seek(max(size - QUICK_ID_SPAN, 0))
+        digest.update(file.read(QUICK_ID_SPAN))
+    return f"{size}:{digest.hexdigest()}"
 
 
 def file_sha256(path: str | os.PathLike) -> str:

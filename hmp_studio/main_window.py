@@ -142,6 +142,7 @@ class MainWindow(QMainWindow):
         file_menu.addMenu(self.recent_menu)
         self._add(file_menu, "&Save", QKeySequence.StandardKey.Save, self.files.save)
         self._add(file_menu, "Save &As…", QKeySequence("Ctrl+Shift+S"), self.files.save_as)
+        self._add(file_menu, "&Relink Video…", QKeySequence(), self.files.relink_video)
         file_menu.addSeparator()
         file_menu.addAction(self.detection.action)
         self._add(file_menu, "&Export…", QKeySequence("Ctrl+E"), self.show_export)

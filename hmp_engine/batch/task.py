@@ -16,14 +16,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from torch import nn
-
 from hmp_engine.batch.manifest import VideoEntry, now
 from hmp_engine.batch.settings import BatchSettings, output_files
 from hmp_engine.detection import detect_video
 from hmp_engine.export import ExportOptions, export_project
 from hmp_engine.fitting import fit_project, hand_tracks
 from hmp_engine.hand_model import HandModel
+from hmp_engine.prior.model import MotionPrior
 from hmp_engine.render import fit_models, write_overlay_video
 from hmp_engine.session import Project, VideoRef
 
@@ -39,7 +38,7 @@ class SharedModels:
     """What every task of a batch uses and the driver loads once: the hand model of each side and the prior."""
 
     models: dict[str, HandModel]
-    prior: nn.Module
+    prior: MotionPrior | None
 
 
 def staging_folder(outdir: Path, name: str) -> Path:

@@ -7,10 +7,11 @@ import sys
 from pathlib import Path
 
 from hmp_engine.cli import CommandError
+from hmp_engine.cli.targets import check_output
 from hmp_engine.detection import CONFIDENCE_MODES, detect_video
 from hmp_engine.progress import TerminalProgress
 from hmp_engine.session import Project, ProjectError, VideoRef
-from hmp_engine.video import VideoError, open_video
+from hmp_engine.video import VideoError, VideoReader, open_video
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,13 +39,22 @@ def default_output(video: Path) -> Path:
     return video.with_name(video.name if video.is_dir() else video.stem).with_suffix(".hmp")
 
 
+def warn_if_cut_short(video: VideoReader) -> None:
+    """Say when the container states more frames than the file holds (a cut-short download or copy)."""
+    if video.declared_frames is not None and video.declared_frames > video.num_frames:
+        print(f"warning: '{video.path}' states {video.declared_frames} frames but only {video.num_frames} can be "
+              f"read (the file looks cut short); the project covers those {video.num_frames}", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     """Detect, then write the project only if at least one hand was found."""
     output = args.output or default_output(args.video)
     if output.exists() and not args.force:
         raise CommandError(f"'{output}' already exists; use --force to replace it or -o to choose another file")
+    check_output(output, "project", force=args.force, inputs=[args.video])  # read-only, a folder: before detecting
     try:
         with open_video(args.video) as video:
+            warn_if_cut_short(video)
             result = detect_video(video, args.max_hands, args.confidence, progress=TerminalProgress(sys.stderr))
         if not result.tracks:
             raise CommandError(

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from hmp_engine.cli import CommandError
 from hmp_engine.cli.render import frame_range
+from hmp_engine.cli.targets import check_output
 from hmp_engine.export import ANIMATION_FORMATS, FORMATS, SUFFIX_FORMATS, ExportError, ExportOptions, export_project
 from hmp_engine.export.skeleton import UP_AXES
 from hmp_engine.hand_model import HandModelFileError, resolve_model_source
@@ -46,7 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", choices=FORMATS, help="default: from the output's suffix")
     parser.add_argument("--hands", type=hand_list, metavar="right,left", help="default: every fitted hand")
     parser.add_argument("--frames", type=frame_range, default=slice(None), metavar="A:B",
-                        help="frames A to B-1 (default: all)")
+                        help="frames A to B-1, from 0 (default: all; out of range or negative: an error)")
     parser.add_argument("--fps", type=positive, metavar="N", help="resample to N frames/s by SLERP (default: "
                                                                   "the video's rate)")
     parser.add_argument("--up", choices=UP_AXES, help="up axis of fbx, glb and bvh (default: y)")
@@ -54,6 +55,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                                                     "times S (default 1; 100 for Unreal's cm)")
     parser.add_argument("--vertices", action="store_true", help="npz: also write the posed mesh vertices")
     parser.add_argument("--hand-model", metavar="open|DIR", help="the hand model the project was fitted with")
+    parser.add_argument("--force", action="store_true", help="replace an output the write rule protects (an input, "
+                                                             "a video, a project)")
     parser.set_defaults(func=run)
 
 
@@ -78,7 +81,9 @@ def run(args: argparse.Namespace) -> int:
                             scale=args.scale or 1.0, vertices=args.vertices,
                             hand_model=resolve_model_source(args.hand_model))
     try:
-        result = export_project(load_project(args.project), args.output, kind, options)
+        project = load_project(args.project)
+        check_output(args.output, "file", force=args.force, inputs=[args.project], source_video=project.video.path)
+        result = export_project(project, args.output, kind, options)
     except (ProjectError, ExportError, HandModelFileError) as error:
         raise CommandError(str(error)) from error
     print(f"wrote {result.path} ({result.kind}: {' and '.join(result.hands)} hand"

@@ -7,6 +7,7 @@ named preset (default "wild") for the method; --iterations then overrides the st
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -14,7 +15,8 @@ import torch
 
 from hmp_engine.camera import Camera
 from hmp_engine.cli import CommandError
-from hmp_engine.cli.detect import default_output
+from hmp_engine.cli.detect import default_output, warn_if_cut_short
+from hmp_engine.cli.targets import check_output
 from hmp_engine.detection import detect_video
 from hmp_engine.fitting import (
     DEFAULT_PRESET,
@@ -36,7 +38,7 @@ from hmp_engine.prior.checkpoint import CheckpointError, load_prior
 from hmp_engine.prior.model import MotionPrior
 from hmp_engine.progress import ProgressEvent, TerminalProgress
 from hmp_engine.session import Project, ProjectError, VideoRef, load_project
-from hmp_engine.video import VideoError
+from hmp_engine.video import VideoError, open_video
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -55,21 +57,40 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--focal", type=float, metavar="PX", help="focal length in pixels (default: 0.75 x long side)")
     parser.add_argument("--seed", type=int, help="random seed (default: the settings')")
     parser.add_argument("--save-motion", type=Path, metavar="NPZ", help="also write the motion .npz")
-    parser.add_argument("--force", action="store_true", help="replace an existing project when fitting a video")
+    parser.add_argument("--force", action="store_true",
+                        help="replace an output the write rule protects (an existing project other than the input)")
     parser.set_defaults(func=run)
 
 
-def _project(args: argparse.Namespace) -> tuple[Project, Path]:
-    """The project to fit and where to write it: loaded, or detected from a video."""
-    if args.input.suffix == ".hmp":
-        return load_project(args.input), args.output or args.input
-    output = args.output or default_output(args.input)
-    if output.exists() and not args.force:
-        raise CommandError(f"'{output}' already exists; fit it directly, use --force to replace it, or -o")
-    result = detect_video(args.input, progress=TerminalProgress(sys.stderr))
+def _detect(args: argparse.Namespace, output: Path) -> Project:
+    """Detect the hands of the input video and save them to ``output`` at once, so a stopped fit keeps them."""
+    with open_video(args.input) as video:
+        warn_if_cut_short(video)
+        result = detect_video(video, progress=TerminalProgress(sys.stderr))
     if not result.tracks:
         raise CommandError(f"no hand found in any of the {result.num_frames} frames of '{args.input}'")
-    return Project(VideoRef.from_file(args.input), result), output
+    project = Project(VideoRef.from_file(args.input), result)
+    project.save(output)
+    return project
+
+
+def _check_outputs(args: argparse.Namespace, output: Path, project: Project | None) -> None:
+    """Refuse the outputs the write rule protects, and a --save-motion folder that cannot be written, before any
+    long work (and so before the project is rewritten)."""
+    if project is None:
+        if output.exists() and not args.force:
+            raise CommandError(f"'{output}' already exists; fit it directly, use --force to replace it, or -o")
+        check_output(output, "project", force=args.force, inputs=[args.input])
+    else:
+        check_output(output, "project", force=args.force, opened=args.input, source_video=project.video.path)
+    if args.save_motion:
+        check_output(args.save_motion, "file", force=args.force, inputs=[args.input, output],
+                     source_video=project.video.path if project else None)
+        folder = args.save_motion.parent
+        if not folder.is_dir() or not os.access(folder, os.W_OK):
+            raise CommandError(f"cannot write '{args.save_motion}': its folder does not exist or is not writable")
+    if args.focal is not None and not 0 < args.focal < float("inf"):
+        raise CommandError(f"--focal must be a positive number of pixels, not {args.focal:g}")
 
 
 def _load_prior(path: Path | None, device: torch.device) -> MotionPrior:
@@ -80,10 +101,14 @@ def _load_prior(path: Path | None, device: torch.device) -> MotionPrior:
         raise CommandError(f"{error} (give a checkpoint with --prior, or use --method no-prior)") from error
 
 
-def _settings(args: argparse.Namespace, project: Project) -> FitSettings:
-    """The settings of this run (see the module docstring)."""
-    if project.weights and args.preset is None and args.method is None:
-        settings = FitSettings.from_dict(project.weights)
+def _settings(args: argparse.Namespace, weights: dict) -> FitSettings:
+    """The settings of this run, given the project's stored weights (see the module docstring)."""
+    if weights and args.preset is None and args.method is None:
+        try:
+            settings = FitSettings.from_dict(weights)
+        except (KeyError, TypeError, ValueError) as error:
+            raise CommandError(f"the project's stored fit settings cannot be used ({error!r}); choose --preset "
+                               "to replace them") from error
     else:
         settings = preset(args.preset or DEFAULT_PRESET, args.method or "hmp")
     if args.iterations:
@@ -122,22 +147,28 @@ def _report(fit: ProjectFit) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Detect if needed, initialise, fit, store the fits and settings, write the project (and motion)."""
+    """Check every argument, detect if needed (saved at once), fit, store the fits and settings, write the project
+    (after the motion file, so a motion file that cannot be written leaves the project as it was)."""
     try:
         device = resolve_device(args.device)
-        project, output = _project(args)
-        settings = _settings(args, project)
+        project = load_project(args.input) if args.input.suffix == ".hmp" else None
+        output = args.output or (args.input if project is not None else default_output(args.input))
+        _check_outputs(args, output, project)
+        settings = _settings(args, project.weights if project is not None else {})
         source = resolve_model_source(args.hand_model)
-        models = {side: load_hand_model(source, side) for side in {"right", *hand_tracks(project)}}
+        models = {"right": load_hand_model(source, "right")}
         prior = _load_prior(args.prior, device) if settings.method != "no-prior" else None
+        if project is None:
+            project = _detect(args, output)
+        models.update({side: load_hand_model(source, side) for side in hand_tracks(project)})
         camera = None if args.focal is None else Camera.from_focal(args.focal, project_detections(project).image_size)
         fit = fit_project(project, models, settings, prior, camera, device, StageProgress())
         project.fits.update(fit.fits)
         project.weights = settings.to_dict()
-        project.save(output)
         if args.save_motion:
             fps = project_detections(project).fps
             write_motion(args.save_motion, to_motion(fit, fps, next(iter(models.values())).name))
+        project.save(output)
     except (VideoError, ProjectError, HandModelFileError, MotionFileError, ValueError) as error:
         raise CommandError(str(error)) from error
     print("\n".join(_report(fit)))

@@ -1,8 +1,10 @@
 """What an export writes: a project's fits as a motion (docs/conventions.md) of the chosen hands, frames and rate.
 
-Frames ``A:B`` select fit frames A to B-1. A new frame rate resamples that span at the video's real timestamps:
-rotations (global orientation and finger joints) by SLERP, translation linearly, validity from the nearest frame;
-motion is interpolated, never decimated. Joints come from the hand model the project was fitted with.
+Frames ``A:B`` select fit frames A to B-1 (the rule of `hmp_engine.frame_span`: out of range is an error). A new
+frame rate resamples that span at the video's real timestamps: rotations (global orientation and finger joints)
+by SLERP, translation linearly, validity from the nearest frame; motion is interpolated, never decimated. A
+variable-frame-rate video is resampled to its average rate even without a new rate, so keys sit at real times.
+Joints come from the hand model the project was fitted with.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import numpy as np
 import torch
 
 from hmp_engine.export.errors import ExportError
+from hmp_engine.frame_span import FrameSpanError, frame_span
 from hmp_engine.hand_model import HandModel, load_hand_model
 from hmp_engine.hand_model.joints import SIDES
 from hmp_engine.motion_file import HandMotion, Motion
@@ -58,12 +61,16 @@ def project_motion(project: Project, models: dict[str, HandModel], frames: slice
                    fps: float | None = None) -> Motion:
     """The motion of the hands in ``models`` over ``frames``, at the video's frame rate or resampled to ``fps``."""
     times = frame_times(project)
-    indices = np.arange(len(times))[frames]
-    if len(indices) == 0:
-        raise ExportError(f"frames {frames.start}:{frames.stop} select none of the project's {len(times)} frames")
+    try:
+        indices = np.asarray(frame_span(frames, len(times)))
+    except FrameSpanError as error:
+        raise ExportError(str(error)) from error
     if fps is not None and not (fps > 0 and math.isfinite(fps)):
         raise ExportError(f"the frame rate must be positive, not {fps}")
     source_times = times[indices]
+    video_rate = project.detections.fps if project.detections else project.video.fps
+    if fps is None and not is_uniform(source_times, video_rate):
+        fps = video_rate
     new_times = None
     if fps is not None:
         count = math.floor((source_times[-1] - source_times[0]) * fps + 1e-6) + 1
@@ -79,10 +86,16 @@ def project_motion(project: Project, models: dict[str, HandModel], frames: slice
         hands[side] = hand
     metadata = project.fits[next(iter(models))].metadata
     camera_K, image_size = metadata.get("camera_K"), metadata.get("image_size")
-    rate = fps if fps is not None else (project.detections.fps if project.detections else project.video.fps)
+    rate = fps if fps is not None else video_rate
     return Motion(fps=rate, hand_model=next(iter(models.values())).name,
                   camera_K=None if camera_K is None else np.asarray(camera_K),
                   image_size=None if image_size is None else tuple(image_size), **hands)
+
+
+def is_uniform(times: np.ndarray, fps: float) -> bool:
+    """Whether frames at ``times`` sit on a grid of ``fps`` from the first (within a tenth of a frame)."""
+    grid = times[0] + np.arange(len(times)) / fps
+    return bool(np.all(np.abs(times - grid) <= 0.1 / fps))
 
 
 def resample_hand(hand: HandMotion, times: np.ndarray, new_times: np.ndarray) -> HandMotion:

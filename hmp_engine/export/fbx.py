@@ -20,16 +20,13 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import io
-import multiprocessing
 import os
-import sys
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 
+from hmp_engine.export.blender_child import one_line, run_in_blender_child
 from hmp_engine.export.errors import ExportError
 from hmp_engine.export.output import output_path
 from hmp_engine.export.skeleton import BONE_NAMES, NUM_ARTICULATED, Skeleton, quaternion_tracks
@@ -144,22 +141,10 @@ def _set_timing(scene: Any, fps: float, frames: int) -> None:
 
 def write_fbx(path: str | os.PathLike, skeletons: dict[str, Skeleton], fps: float, up: str, scale: float) -> None:
     """Write the hands (skeletons in Blender's frame: up "z", scale 1) as an .fbx atomically, with Blender in a
-    child process. Raises ExportError, also when Blender crashes."""
+    child process (`blender_child`). Raises ExportError (one line), also when Blender crashes."""
     if importlib.util.find_spec("bpy") is None:  # say so here rather than after starting Blender's process
         raise missing_bpy("no module named 'bpy'")
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_forget_blender_paths) as blender:
-        try:
-            blender.submit(write_fbx_in_process, path, skeletons, fps, up, scale).result()
-        except BrokenProcessPool as error:
-            raise ExportError(f"Blender crashed while writing '{path}'; nothing was written") from error
-
-
-def _forget_blender_paths() -> None:
-    """Drop the script folders an earlier ``import bpy`` in the parent added to the sys.path the child inherits:
-    through them ``import bpy`` would find Blender's pure-Python package instead of the module that loads it."""
-    marker = f"{os.sep}bpy{os.sep}"
-    sys.path[:] = [entry for entry in sys.path if marker not in entry]
+    run_in_blender_child(write_fbx_in_process, path, skeletons, fps, up, scale)
 
 
 def write_fbx_in_process(path: str | os.PathLike, skeletons: dict[str, Skeleton], fps: float, up: str,
@@ -185,6 +170,6 @@ def write_fbx_in_process(path: str | os.PathLike, skeletons: dict[str, Skeleton]
                     bake_anim_use_all_bones=True, bake_anim_use_nla_strips=False, bake_anim_use_all_actions=False,
                     bake_anim_force_startend_keying=True, bake_anim_step=1.0, bake_anim_simplify_factor=0.0)
             except RuntimeError as error:
-                raise ExportError(f"Blender could not write '{path}': {error}") from error
+                raise ExportError(f"Blender could not write '{path}': {one_line(error)}") from error
             if result != {"FINISHED"}:
                 raise ExportError(f"Blender could not write '{path}' ({', '.join(sorted(result))})")

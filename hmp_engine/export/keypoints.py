@@ -19,6 +19,7 @@ from typing import Any
 from hmp_engine.export.errors import ExportError
 from hmp_engine.export.output import write_output
 from hmp_engine.fitting import hand_tracks, project_detections
+from hmp_engine.frame_span import FrameSpanError, frame_span
 from hmp_engine.hand_model import MEDIAPIPE_JOINT_NAMES
 from hmp_engine.session import EditState, Project, ProjectError
 
@@ -40,10 +41,14 @@ def keypoint_tracks(project: Project, hands: tuple[str, ...] | None = None) -> d
 def keypoint_rows(project: Project, tracks: dict[str, int], frames: slice = slice(None)) -> list[dict[str, Any]]:
     """The rows of the given tracks by side over ``frames`` (see the module docstring)."""
     times = project_detections(project).timestamps
+    try:
+        span = frame_span(frames, len(times))
+    except FrameSpanError as error:
+        raise ExportError(str(error)) from error
     rows = []
     for side, index in tracks.items():
         keypoints, detected = project.effective_keypoints(index), project.track(index).detected
-        for frame in range(len(times))[frames]:
+        for frame in span:
             for joint, name in enumerate(MEDIAPIPE_JOINT_NAMES):
                 edit = project.edit(index, frame, joint)
                 placed = detected[frame] or (edit is not None and edit.state is not EditState.OCCLUDED)
@@ -51,8 +56,6 @@ def keypoint_rows(project: Project, tracks: dict[str, int], frames: slice = slic
                 rows.append({"frame": frame, "time": float(times[frame]), "hand": side, "joint": name,
                              "x": x if placed else None, "y": y if placed else None, "confidence": confidence,
                              "edited": edit is not None})
-    if not rows:
-        raise ExportError(f"frames {frames.start}:{frames.stop} select none of the project's {len(times)} frames")
     return rows
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,8 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch raises many types for damaged or foreign files
-        raise CheckpointError(f"{path}: not a readable prior checkpoint ({error})") from error
+        reason = str(error).splitlines()[0][:120] if zipfile.is_zipfile(path) else "not a PyTorch file"
+        raise CheckpointError(f"{path}: not a readable prior checkpoint ({reason})") from error
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
         raise CheckpointError(f"{path}: not an HMP prior checkpoint")
     if state.get("version") != CHECKPOINT_VERSION:

@@ -16,6 +16,7 @@ import av
 import numpy as np
 
 from hmp_engine.atomic import atomic_path
+from hmp_engine.frame_span import FrameSpanError, frame_span
 from hmp_engine.hand_model import HandModel
 from hmp_engine.progress import CancelToken, ProgressCallback, ProgressEvent
 from hmp_engine.render.context import RenderError
@@ -34,13 +35,12 @@ def frame_rate(fps: float) -> Fraction:
 
 
 def overlay_frames(renderer: OverlayRenderer, video: VideoReader, frames: slice = slice(None)) -> range:
-    """The frames to write: ``frames`` (start defaults to 0, stop to the last frame the fit covers) checked to
-    be a non-empty, increasing run of the video's frames."""
-    start = 0 if frames.start is None else frames.start
-    stop = min(video.num_frames, renderer.num_frames) if frames.stop is None else frames.stop
-    if frames.step not in (None, 1) or not 0 <= start < stop <= video.num_frames:
-        raise RenderError(f"frames {start}:{stop} are not a non-empty range of the video's frames 0:{video.num_frames}")
-    return range(start, stop)
+    """The frames to write: ``frames`` (start defaults to 0, stop to the last frame the fit covers) checked by
+    the rule of `hmp_engine.frame_span` against the video's frames."""
+    try:
+        return frame_span(frames, video.num_frames, min(video.num_frames, renderer.num_frames))
+    except FrameSpanError as error:
+        raise RenderError(str(error)) from error
 
 
 def write_overlay_video(project: Project, models: dict[str, HandModel], output: str | os.PathLike,

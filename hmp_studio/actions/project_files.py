@@ -8,16 +8,18 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
-from hmp_engine.session import Project, ProjectError, VideoRef, load_project
+from hmp_engine.session import Project, ProjectChanged, ProjectError, VideoRef, load_project
+from hmp_engine.session.video_identity import check_video, relink
 from hmp_engine.video import VideoError, VideoReader, open_video
 from hmp_studio.model.autosave import Autosave
 from hmp_studio.model.document import Document
 from hmp_studio.settings import add_recent_file, settings
 
 PROJECT_SUFFIX = ".hmp"
+VIDEO_FILTER = "Videos (*.mp4 *.mov *.avi *.mkv *.m4v *.webm)"
 OPEN_FILTER = (
     "Projects and videos (*.hmp *.mp4 *.mov *.avi *.mkv *.m4v *.webm);;Projects (*.hmp);;"
-    "Videos (*.mp4 *.mov *.avi *.mkv *.m4v *.webm);;All files (*)"
+    f"{VIDEO_FILTER};;All files (*)"
 )
 PROJECT_FILTER = "Projects (*.hmp)"
 
@@ -77,17 +79,40 @@ class ProjectFiles(QObject):
             raise
 
     def _locate_video(self, project: Project, project_path: Path) -> Path | None:
-        """The project's video, asking the user where it went if it is no longer where it was."""
+        """The project's video, asking the user where it went if it is missing or another video is in its place."""
         path = Path(project.video.path)
-        if path.exists():
+        try:
+            check_video(project.video)
             return path
-        message = f"The video of {project_path.name} is missing:\n{path}\n\nPlease locate it."
-        QMessageBox.warning(self._parent, "Video not found", message)
+        except VideoError as error:
+            problem = str(error)
+        QMessageBox.warning(self._parent, "Video not found", f"{problem}.\n\nPlease locate the video of "
+                                                             f"{project_path.name}.")
         located, _ = QFileDialog.getOpenFileName(self._parent, f"Locate {path.name}", str(project_path.parent))
         if not located:
             return None
-        project.video = VideoRef.from_file(located)
+        project.video = relink(project.video, located)
         return Path(located)
+
+    def relink_video(self) -> bool:
+        """File > Relink Video: point the open project at its video in another file (moved, or re-encoded with
+        the same frames); another video is refused."""
+        project = self._document.project
+        if project is None:
+            return False
+        path, _ = QFileDialog.getOpenFileName(self._parent, "Relink Video", str(Path(project.video.path).parent),
+                                              f"{VIDEO_FILTER};;All files (*)")
+        if not path:
+            return False
+        try:
+            ref = relink(project.video, path)
+            video = open_video(path)
+        except VideoError as error:
+            QMessageBox.critical(self._parent, "Cannot relink", str(error))
+            return False
+        self._document.relink_video(ref, video)
+        self.message.emit(f"The project's video is now {path}")
+        return True
 
     def _offer_recovery(self, source: Path, project: Project) -> Project | None:
         """The autosaved project a crashed session left for ``source`` if the user wants it back, else None."""
@@ -118,7 +143,7 @@ class ProjectFiles(QObject):
         if box.clickedButton() is not recover:
             found.unlink(missing_ok=True)
             return None
-        recovered.path, recovered.video = project.path, project.video
+        recovered.path, recovered.video, recovered.file_stamp = project.path, project.video, project.file_stamp
         return recovered
 
     def save(self) -> bool:
@@ -146,12 +171,23 @@ class ProjectFiles(QObject):
         """Save, reporting a failure (the previous file is intact then)."""
         try:
             saved = self._document.save(path)
+        except ProjectChanged as error:
+            return self._offer_save_as(str(error))
         except ProjectError as error:
             QMessageBox.critical(self._parent, "Cannot save", str(error))
             return False
         add_recent_file(saved)
         self.message.emit(f"Saved {saved}")
         return True
+
+    def _offer_save_as(self, reason: str) -> bool:
+        """The project's file changed under us: offer Save As (keeping both versions) instead of overwriting."""
+        box = QMessageBox(QMessageBox.Icon.Warning, "Project changed on disk",
+                          f"{reason}.\n\nSave your version to another file?", parent=self._parent)
+        save_as = box.addButton("Save As…", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is save_as and self.save_as()
 
     def confirm_discard(self) -> bool:
         """Before unsaved changes would be lost: save them, discard them, or cancel (False)."""

@@ -24,8 +24,8 @@ from hmp_engine.export import ANIMATION_FORMATS, FORMATS, ExportError, ExportOpt
 from hmp_engine.export.skeleton import UP_AXES
 from hmp_engine.hand_model import HandModelFileError
 from hmp_engine.progress import ProgressEvent
+from hmp_engine.write_rule import WriteRefused, check_target
 from hmp_studio.model.document import Document
-from hmp_studio.tasks.fit_job import snapshot
 from hmp_studio.tasks.task_progress import TaskProgress
 from hmp_studio.tasks.task_runner import TaskRunner
 from hmp_studio.views.form_row import row
@@ -42,10 +42,14 @@ class ExportRunner(TaskRunner):
         """Export the open project; False when nothing is open or an export runs."""
         if self._document.project is None or self.running:
             return False
-        copy = snapshot(self._document.project)
+        copy = self._document.project.snapshot()
 
         def job(progress, cancel) -> ExportResult:
             progress(ProgressEvent("export", 0, 1))
+            try:
+                check_target(path, "file", inputs=[copy.path], source_video=copy.video.path)
+            except WriteRefused as error:
+                raise ExportError(str(error)) from error
             return export_project(copy, path, kind, options)
 
         thread = TaskThread(job, (ExportError, HandModelFileError), self)

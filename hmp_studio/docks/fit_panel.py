@@ -3,6 +3,7 @@ Run with a progress bar and Cancel, and a live plot of the loss terms."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -107,7 +108,8 @@ class FitPanel(QWidget):
         """A project opened: show the weights its last fit used, else the preset's."""
         project = self._document.project
         if project is not None and project.weights:
-            self.weights.load(FitSettings.from_dict(project.weights))
+            with contextlib.suppress(KeyError, TypeError, ValueError):  # not fit settings: the preset's stay shown
+                self.weights.load(FitSettings.from_dict(project.weights))
         self._enable()
 
     def _enable(self) -> None:

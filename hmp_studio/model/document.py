@@ -8,7 +8,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from hmp_engine.detection import DetectionResult
-from hmp_engine.session import EditChanges, HandFit, KeypointEdit, Project
+from hmp_engine.session import EditChanges, HandFit, KeypointEdit, Project, VideoRef
 from hmp_engine.video import VideoReader
 
 TrackEdits = dict[int, dict[tuple[int, int], KeypointEdit]]
@@ -58,6 +58,17 @@ class Document(QObject):
         self.project, self.video, self._recovered = project, video, recovered
         self.opened.emit()
         self.modified_changed.emit(self.modified)
+        if previous is not None:
+            previous.close()
+
+    def relink_video(self, ref: VideoRef, video: VideoReader) -> None:
+        """Point the project at its video in another file (``video``, opened); the project then differs from its
+        file until saved. The undo history stays: relinking is not an edit."""
+        assert self.project is not None
+        previous = self.video
+        self.project.video, self.video, self._recovered = ref, video, True
+        self.opened.emit()
+        self.modified_changed.emit(True)
         if previous is not None:
             previous.close()
 

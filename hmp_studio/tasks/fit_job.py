@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,12 +27,6 @@ class FitRequest:
     def frame_slice(self) -> slice:
         """The frames to fit as a slice."""
         return slice(None) if self.frames is None else slice(self.frames[0], self.frames[1] + 1)
-
-
-def snapshot(project: Project) -> Project:
-    """A copy of the project a worker may read while the user keeps editing the original (the detections are
-    replaced whole, never changed in place, so they are shared)."""
-    return dataclasses.replace(project, edits=copy.deepcopy(project.edits), fits=dict(project.fits))
 
 
 def run_fit(project: Project, request: FitRequest, progress: ProgressCallback, cancel: CancelToken) -> ProjectFit:

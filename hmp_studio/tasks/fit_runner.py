@@ -11,7 +11,7 @@ from hmp_engine.prior.checkpoint import CheckpointError
 from hmp_engine.session import ProjectError
 from hmp_studio.model.document import Document
 from hmp_studio.model.undo_commands import fit_command
-from hmp_studio.tasks.fit_job import FitRequest, run_fit, snapshot
+from hmp_studio.tasks.fit_job import FitRequest, run_fit
 from hmp_studio.tasks.task_progress import TaskProgress
 from hmp_studio.tasks.task_runner import TaskRunner
 from hmp_studio.workers.task_thread import TaskThread
@@ -36,7 +36,7 @@ class FitRunner(TaskRunner):
         if project is None or project.detections is None or self.running:
             return False
         self._request = request
-        copy = snapshot(project)
+        copy = project.snapshot()
         thread = TaskThread(lambda progress, cancel: run_fit(copy, request, progress, cancel), FIT_ERRORS, self)
         thread.progressed.connect(self.progressed)
         thread.succeeded.connect(self._succeeded)

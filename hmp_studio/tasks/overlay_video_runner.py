@@ -13,7 +13,6 @@ from hmp_engine.render import OverlayOptions, RenderError, fit_models, write_ove
 from hmp_engine.video import VideoError
 from hmp_studio.model.document import Document
 from hmp_studio.model.view_state import ViewState
-from hmp_studio.tasks.fit_job import snapshot
 from hmp_studio.tasks.task_progress import TaskProgress
 from hmp_studio.tasks.task_runner import TaskRunner
 from hmp_studio.workers.render_thread import RenderThread
@@ -46,7 +45,7 @@ class OverlayVideoRunner(TaskRunner):
         if project is None or not project.fits or self.running:
             return False
         state = self._state
-        copy, source = snapshot(project), state.hand_model
+        copy, source = project.snapshot(), state.hand_model
         options = OverlayOptions(mesh=state.meshes_visible, keypoints=state.keypoints_visible,
                                  joints=state.joints_visible)
 

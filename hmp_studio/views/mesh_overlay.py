@@ -13,7 +13,6 @@ from PySide6.QtGui import QTransform
 from hmp_engine.render import STYLES
 from hmp_studio.model.document import Document
 from hmp_studio.model.view_state import ViewState
-from hmp_studio.tasks.fit_job import snapshot
 from hmp_studio.workers.render_thread import FrameRender, RenderThread
 
 CACHED_FRAMES = 240
@@ -58,7 +57,7 @@ class MeshOverlay(QObject):
         self.generation += 1
         self.cache.clear()
         project = self._document.project
-        copy = snapshot(project) if project is not None and project.fits else None
+        copy = project.snapshot() if project is not None and project.fits else None
         self._renderer.set_fits(self.generation, copy, self._state.hand_model)
         self._draw(None)
         if self.frame is not None:
