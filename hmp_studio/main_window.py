@@ -37,6 +37,7 @@ from hmp_studio.player import PlayerControls
 from hmp_studio.project_files import ProjectFiles
 from hmp_studio.recent_files import RecentFilesMenu
 from hmp_studio.render_worker import RenderThread
+from hmp_studio.scrub_proxies import ScrubProxies, default_cache_folder
 from hmp_studio.settings import settings
 from hmp_studio.task_progress import TaskProgress
 from hmp_studio.timeline import Timeline
@@ -50,7 +51,8 @@ decode threads, and waits up to one interval per thread each time it needs it (P
 
 class MainWindow(QMainWindow):
     """Video and keypoints over transport controls; timeline and edit history in docks; File/Edit/Navigate/
-    Playback/View/Help menus. ``autosave_folder`` overrides where autosaves go (default: app data folder)."""
+    Playback/View/Help menus. ``autosave_folder`` overrides where autosaves go (default: app data folder); video
+    indexes and scrub proxies go beside it (default: the user's cache folder)."""
 
     def __init__(self, autosave_folder: Path | None = None) -> None:
         super().__init__()
@@ -64,7 +66,9 @@ class MainWindow(QMainWindow):
         self.timeline = Timeline(self.document)
         self.loader = FrameLoader(self)
         self.autosave = Autosave(self.document, autosave_folder)
-        self.files = ProjectFiles(self, self.document, self.autosave)
+        video_cache = autosave_folder.parent / "video_cache" if autosave_folder else default_cache_folder()
+        self.proxies = ScrubProxies(self.loader, video_cache, self)
+        self.files = ProjectFiles(self, self.document, self.autosave, video_cache)
         self.editor = Editor(self.document, self.overlay, self.timeline, self)
         self.navigator = Navigator(self.document, self.playback, self)
         self.task_progress = TaskProgress()
@@ -87,6 +91,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.controls)
         self.setCentralWidget(central)
         self.statusBar().addPermanentWidget(self.task_progress)
+        self.statusBar().addPermanentWidget(self.proxies.bar)
         self.setAcceptDrops(True)
         self._build_menus()
         self.timeline_dock = self.add_dock("Timeline", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -189,6 +194,7 @@ class MainWindow(QMainWindow):
         self.playback.frame_changed.connect(self.timeline.set_frame)
         self.timeline.frame_requested.connect(self.playback.seek)
         self.loader.frame_loaded.connect(self._show_frame)
+        self.loader.preview_loaded.connect(self._show_preview)
         self.view.frame_set.connect(self.overlay.show_frame)
         self.view.frame_set.connect(self.meshes.show_frame)
         self.meshes.drawn.connect(self.hand_view.show_render)
@@ -201,13 +207,14 @@ class MainWindow(QMainWindow):
         self.overlay.menu_requested.connect(lambda position: self.editor.context_menu().exec(position))
         self.overlay.selection_changed.connect(self._show_selection)
         for source in (self.files, self.editor, self.navigator, self.detection, self.fit_panel.runner, self.meshes,
-                       self.overlay_video):
+                       self.overlay_video, self.proxies):
             source.message.connect(self.statusBar().showMessage)
         self.autosave.failed.connect(self.statusBar().showMessage)
 
     def _on_opened(self) -> None:
         """A project is open: show its video from the first frame."""
         video = self.document.video
+        self.proxies.follow(video)
         self.playback.set_video(video.timestamps)
         self._update_title()
         width, height = video.size
@@ -222,6 +229,11 @@ class MainWindow(QMainWindow):
         """Display a decoded frame (its layers follow), unless its video was closed since it was requested."""
         if video is self.document.video:
             self.view.show_frame(index, rgb)
+
+    def _show_preview(self, video: VideoReader, index: int, rgb: np.ndarray) -> None:
+        """Display a frame's scrub-proxy preview while its full decode runs, unless its video was closed."""
+        if video is self.document.video:
+            self.view.show_frame(index, rgb, size=video.size)
 
     def _report_frame_error(self, video: VideoReader, index: int, reason: str) -> None:
         """Tell the user about a frame that cannot be decoded."""
@@ -296,6 +308,7 @@ class MainWindow(QMainWindow):
         self.detection.stop()
         self.fit_panel.runner.stop()
         self.overlay_video.stop()
+        self.proxies.stop()
         self.loader.stop()
         self.renderer.stop()
         self.document.close()

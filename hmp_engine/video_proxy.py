@@ -1,0 +1,124 @@
+"""Scrub proxy: a small all-intra copy of a long-GOP video, so any frame can be shown at once while scrubbing.
+
+A frame of an H.264 video with keyframes seconds apart costs a decode from the keyframe before it (hundreds of
+frames at 1080p). The proxy holds every frame as its own JPEG at ``PROXY_HEIGHT`` rows, so frame ``k`` is one
+small JPEG decode: editors show it while the full frame decodes. It is made once per video in the background and
+kept in the cache folder under the video's content key: ``<key>.proxy.mjpeg`` (the JPEGs back to back) and
+``<key>.proxy.npy`` (their byte offsets, written last, so a proxy without offsets is incomplete and ignored).
+"""
+
+from __future__ import annotations
+
+import mmap
+import threading
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from hmp_engine.atomic import atomic_path
+from hmp_engine.video import DecodeCancelled, VideoError, VideoReader
+
+PROXY_HEIGHT = 360
+PROXY_MIN_KEYFRAME_INTERVAL = 30
+"""Videos whose keyframes are at most this many frames apart seek fast enough without a proxy."""
+JPEG_QUALITY = "4"  # FFmpeg's qscale: 2 (best) to 31
+
+
+def wants_proxy(video: VideoReader) -> bool:
+    """Whether random access to ``video`` is slow enough (keyframes far apart) that scrubbing needs a proxy."""
+    return video.keyframe_interval > PROXY_MIN_KEYFRAME_INTERVAL
+
+
+def _paths(folder: Path, key: str) -> tuple[Path, Path]:
+    """The proxy's JPEG data and offsets files."""
+    return folder / f"{key}.proxy.mjpeg", folder / f"{key}.proxy.npy"
+
+
+class ScrubProxy:
+    """Frames of a finished proxy, decoded one JPEG at a time; ``frame()`` is thread-safe."""
+
+    def __init__(self, data: Path, offsets: np.ndarray) -> None:
+        self.offsets = offsets
+        self._file = data.open("rb")
+        self._bytes = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ)
+        self._decoder = av.CodecContext.create("mjpeg", "r")
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(cls, folder: Path, key: str, num_frames: int) -> ScrubProxy | None:
+        """The complete proxy of ``num_frames`` frames kept for ``key``, or None when there is none."""
+        data, offsets_path = _paths(folder, key)
+        try:
+            offsets = np.load(offsets_path)
+            if len(offsets) != num_frames + 1 or data.stat().st_size != int(offsets[-1]):
+                return None
+            return cls(data, offsets)
+        except (OSError, ValueError):
+            return None
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def frame(self, index: int) -> np.ndarray:
+        """Proxy frame ``index`` as a (h, w, 3) uint8 RGB array (upright, as the video's frames)."""
+        with self._lock:
+            start, end = int(self.offsets[index]), int(self.offsets[index + 1])
+            frames = self._decoder.decode(av.Packet(self._bytes[start:end]))
+            if not frames:
+                raise VideoError(f"Cannot decode proxy frame {index}")
+            return frames[0].to_ndarray(format="rgb24")
+
+    def close(self) -> None:
+        """Release the mapped file."""
+        with self._lock:
+            self._bytes.close()
+            self._file.close()
+
+
+def write_proxy(video: VideoReader, folder: Path, key: str, progress: Callable[[int, int], None] | None = None,
+                cancelled: Callable[[], bool] | None = None) -> ScrubProxy:
+    """Decode ``video`` sequentially into a proxy kept under ``key``; the proxy.
+
+    ``progress(done, total)`` is called every 30 frames; DecodeCancelled when ``cancelled()`` turns true (nothing
+    is left behind). Raises VideoError on an undecodable video, OSError when the folder cannot be written.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    data, offsets_path = _paths(folder, key)
+    offsets = [0]
+    with atomic_path(data) as temp, temp.open("wb") as file:
+        encoder: av.VideoCodecContext | None = None
+        for index, rgb in enumerate(video.iter_thumbnails(min(PROXY_HEIGHT, video.size[1]))):
+            if encoder is None:
+                encoder = _jpeg_encoder(rgb.shape[1], rgb.shape[0])
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuvj420p")
+            for packet in encoder.encode(frame):
+                offsets.append(offsets[-1] + file.write(bytes(packet)))
+            if index % 30 == 0:
+                if cancelled is not None and cancelled():
+                    raise DecodeCancelled(f"the proxy of '{video.path}' is no longer wanted")
+                if progress is not None:
+                    progress(index, video.num_frames)
+        if len(offsets) != video.num_frames + 1:
+            raise VideoError(f"Cannot make a proxy of '{video.path}': {len(offsets) - 1} of {video.num_frames} "
+                             "frames decoded")
+    with atomic_path(offsets_path) as temp, temp.open("wb") as file:
+        np.save(file, np.array(offsets, dtype=np.int64))
+    if progress is not None:
+        progress(video.num_frames, video.num_frames)
+    proxy = ScrubProxy.load(folder, key, video.num_frames)
+    if proxy is None:
+        raise VideoError(f"Cannot read back the proxy of '{video.path}' written to '{folder}'")
+    return proxy
+
+
+def _jpeg_encoder(width: int, height: int) -> av.VideoCodecContext:
+    """An MJPEG encoder at fixed quality: every frame is a standalone JPEG."""
+    encoder = av.CodecContext.create("mjpeg", "w")
+    encoder.width, encoder.height, encoder.pix_fmt = width, height, "yuvj420p"
+    encoder.time_base = Fraction(1, 30)
+    encoder.options = {"qmin": JPEG_QUALITY, "qmax": JPEG_QUALITY}
+    encoder.open()
+    return encoder
