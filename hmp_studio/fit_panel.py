@@ -68,7 +68,8 @@ class FitPanel(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.weights, stretch=2)
         layout.addWidget(self.range_only)
-        layout.addWidget(row(self.run_button, self.progress))
+        layout.addWidget(self.run_button)
+        layout.addWidget(self.progress)  # on its own line: a running fit must not widen the panel
         layout.addWidget(self.plot, stretch=2)
         self._enable()
 

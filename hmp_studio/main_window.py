@@ -10,9 +10,8 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QFrame, QMainWindow, QMenu, QScrollArea, QUndoView, QVBoxLayout,
-                               QWidget)
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QUndoView, QVBoxLayout, QWidget
 
 from hmp_engine.hand_model.joints import MEDIAPIPE_JOINT_NAMES
 from hmp_engine.video import VideoReader
@@ -41,9 +40,12 @@ from hmp_studio.scrub_proxies import ScrubProxies, default_cache_folder
 from hmp_studio.settings import settings
 from hmp_studio.task_progress import TaskProgress
 from hmp_studio.timeline import Timeline
+from hmp_studio.vertical_scroll import VerticalScrollArea
 from hmp_studio.video_view import VideoView
 
 
+SCREEN_SHARE = 0.9
+"""Share of the available screen's width and height the first window takes (later ones restore the last layout)."""
 GIL_SWITCH_S = 0.001
 """Python's thread switch interval while the studio runs: the GUI thread shares the GIL with the fit, render and
 decode threads, and waits up to one interval per thread each time it needs it (Python's default is 5 ms)."""
@@ -97,8 +99,7 @@ class MainWindow(QMainWindow):
         self.timeline_dock = self.add_dock("Timeline", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.history_dock = self.add_dock("History", QUndoView(self.document.undo_stack),
                                           Qt.DockWidgetArea.RightDockWidgetArea)
-        fit_scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
-        fit_scroll.setWidget(self.fit_panel)  # a small window scrolls the panel instead of growing
+        fit_scroll = VerticalScrollArea(self.fit_panel)  # a small window scrolls the panel instead of growing
         self.fit_dock = self.add_dock("Fit", fit_scroll, Qt.DockWidgetArea.RightDockWidgetArea)
         self.view_3d_dock = self.add_dock("3D View", self.hand_view, Qt.DockWidgetArea.RightDockWidgetArea)
         self.compare_dock = self.add_dock("Compare", self.compare, Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -108,14 +109,22 @@ class MainWindow(QMainWindow):
         self.history_dock.raise_()
         self._connect()
         self._update_title()
-        self.resize(1280, 860)
-        self.resizeDocks([self.timeline_dock], [190], Qt.Orientation.Vertical)
-        self.resizeDocks([self.history_dock], [320], Qt.Orientation.Horizontal)
+        self._fill_screen()
         store = settings()
         for key, restore in (("geometry", self.restoreGeometry), ("state", self.restoreState)):
             value = store.value(f"main_window/{key}")
             if isinstance(value, QByteArray):
                 restore(value)
+
+    def _fill_screen(self) -> None:
+        """First-run layout: most of the available screen, centred; docks as wide as their controls need."""
+        screen = (self.screen() or QGuiApplication.primaryScreen()).availableGeometry()
+        width, height = round(screen.width() * SCREEN_SHARE), round(screen.height() * SCREEN_SHARE)
+        self.setGeometry(screen.x() + (screen.width() - width) // 2, screen.y() + (screen.height() - height) // 2,
+                         width, height)
+        self.resizeDocks([self.timeline_dock], [max(190, height // 5)], Qt.Orientation.Vertical)
+        dock_width = max(self.fit_dock.minimumSizeHint().width(), round(width * 0.28))
+        self.resizeDocks([self.fit_dock], [dock_width], Qt.Orientation.Horizontal)
 
     @property
     def video(self) -> VideoReader | None:
