@@ -29,6 +29,7 @@ from hmp_studio.hand_view import HandView
 from hmp_studio.keypoint_overlay import KeypointOverlay
 from hmp_studio.mesh_overlay import MeshOverlay
 from hmp_studio.navigator import Navigator
+from hmp_studio.next_step import HINTS, EmptyState, NextStep
 from hmp_studio.overlay_video_runner import OverlayVideoRunner
 from hmp_studio.playback import Playback
 from hmp_studio.playback_menu import PlaybackMenu
@@ -43,7 +44,6 @@ from hmp_studio.timeline import Timeline
 from hmp_studio.vertical_scroll import VerticalScrollArea
 from hmp_studio.video_view import VideoView
 
-
 SCREEN_SHARE = 0.9
 """Share of the available screen's width and height the first window takes (later ones restore the last layout)."""
 GIL_SWITCH_S = 0.001
@@ -53,10 +53,11 @@ decode threads, and waits up to one interval per thread each time it needs it (P
 
 class MainWindow(QMainWindow):
     """Video and keypoints over transport controls; timeline and edit history in docks; File/Edit/Navigate/
-    Playback/View/Help menus. ``autosave_folder`` overrides where autosaves go (default: app data folder); video
-    indexes and scrub proxies go beside it (default: the user's cache folder)."""
+    Playback/View/Help menus. ``autosave_folder`` overrides where autosaves go (default: app data folder);
+    ``video_cache`` where video indexes and scrub proxies go (default: beside the autosaves if their folder is
+    given, else the user's cache folder)."""
 
-    def __init__(self, autosave_folder: Path | None = None) -> None:
+    def __init__(self, autosave_folder: Path | None = None, video_cache: Path | None = None) -> None:
         super().__init__()
         sys.setswitchinterval(GIL_SWITCH_S)
         collect_on_gui_thread_while_open(self)
@@ -68,7 +69,8 @@ class MainWindow(QMainWindow):
         self.timeline = Timeline(self.document)
         self.loader = FrameLoader(self)
         self.autosave = Autosave(self.document, autosave_folder)
-        video_cache = autosave_folder.parent / "video_cache" if autosave_folder else default_cache_folder()
+        if video_cache is None:
+            video_cache = autosave_folder.parent / "video_cache" if autosave_folder else default_cache_folder()
         self.proxies = ScrubProxies(self.loader, video_cache, self)
         self.files = ProjectFiles(self, self.document, self.autosave, video_cache)
         self.editor = Editor(self.document, self.overlay, self.timeline, self)
@@ -107,6 +109,9 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.timeline_dock, self.compare_dock)
         self.timeline_dock.raise_()
         self.history_dock.raise_()
+        self.empty_state = EmptyState(self.view, self.detection.action)
+        self.next_step = NextStep(self.document, self.empty_state, self.fit_dock, self.fit_panel.run_button,
+                                  self.fit_panel.export_button, self)
         self._connect()
         self._update_title()
         self._fill_screen()
@@ -219,6 +224,8 @@ class MainWindow(QMainWindow):
                        self.overlay_video, self.proxies):
             source.message.connect(self.statusBar().showMessage)
         self.autosave.failed.connect(self.statusBar().showMessage)
+        self.fit_panel.export_button.clicked.connect(self.show_export)
+        self.next_step.changed.connect(lambda step: self.statusBar().showMessage(HINTS[step]) if step else None)
 
     def _on_opened(self) -> None:
         """A project is open: show its video from the first frame."""
@@ -227,7 +234,8 @@ class MainWindow(QMainWindow):
         self.playback.set_video(video.timestamps)
         self._update_title()
         width, height = video.size
-        self.statusBar().showMessage(f"{width}×{height}   {video.fps:.3g} fps   {video.num_frames} frames")
+        hint = HINTS[self.next_step.current()]
+        self.statusBar().showMessage(f"{width}×{height}   {video.fps:.3g} fps   {video.num_frames} frames   {hint}")
 
     def _request_frame(self, index: int) -> None:
         """Have the loader decode the frame the playback moved to."""

@@ -6,12 +6,19 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, QRect
-from PySide6.QtWidgets import (QAbstractButton, QAbstractScrollArea, QApplication, QComboBox, QDockWidget, QLabel,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractScrollArea,
+    QApplication,
+    QComboBox,
+    QDockWidget,
+    QLabel,
+    QWidget,
+)
+from studio_support import make_window
 
 from hmp_studio.loss_plot import MINIMUM_HEIGHT
 from hmp_studio.main_window import MainWindow
-from studio_support import make_window
 
 
 def _inside_scroll_viewport_internals(widget: QWidget, dock: QDockWidget) -> bool:
@@ -69,7 +76,8 @@ def test_no_dock_control_is_cut(qtbot, tmp_path: Path, sample_video: Path, size:
 
 
 def test_first_window_fills_most_of_the_screen(qtbot, tmp_path: Path) -> None:
-    window = make_window(qtbot, tmp_path)
+    window = MainWindow(autosave_folder=tmp_path / "autosave")
+    qtbot.addWidget(window)
     screen = window.screen().availableGeometry()
     assert window.width() >= 0.85 * screen.width() and window.height() >= 0.85 * screen.height()
     assert screen.contains(window.frameGeometry().center())

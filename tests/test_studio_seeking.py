@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from studio_support import make_window
 
 from hmp_studio.bench_long_clip import write_long_gop_clip
-from studio_support import make_window
 
 
 @pytest.fixture(scope="module")
