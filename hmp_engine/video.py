@@ -45,17 +45,14 @@ class DecodeCancelled(Exception):
     """A frame's decode was abandoned because the caller no longer wants it; what was decoded stays cached."""
 
 
-def _rgb(frame: av.VideoFrame, size: tuple[int, int] | None = None) -> np.ndarray:
-    """Decoded frame as a contiguous (H, W, 3) uint8 RGB array, turned upright by its display matrix.
+def _rgb(frame: av.VideoFrame) -> np.ndarray:
+    """Decoded frame as a contiguous (H, W, 3) uint8 RGB array, turned upright by its display matrix."""
+    return upright(frame.to_ndarray(format="rgb24"), frame.rotation)
 
-    ``size`` (width, height, upright) scales it on the way.
-    """
-    quarter_turns = round(frame.rotation / 90) % 4  # counter-clockwise, as np.rot90 turns
-    if size is None:
-        rgb = frame.to_ndarray(format="rgb24")
-    else:
-        width, height = size if quarter_turns % 2 == 0 else size[::-1]
-        rgb = frame.reformat(width, height, format="rgb24").to_ndarray()
+
+def upright(rgb: np.ndarray, rotation: float) -> np.ndarray:
+    """An (H, W, 3) image of a frame with display ``rotation`` (degrees, as PyAV gives it), turned upright."""
+    quarter_turns = round(rotation / 90) % 4  # counter-clockwise, as np.rot90 turns
     return np.ascontiguousarray(np.rot90(rgb, quarter_turns)) if quarter_turns else rgb
 
 
@@ -346,23 +343,15 @@ class VideoReader:
 
     def __iter__(self) -> Iterator[np.ndarray]:
         """Decode all frames in order, independently of (and faster than) repeated ``frame()`` calls."""
-        if self._source is None:
-            raise VideoError(f"Cannot iterate '{self.path}': the reader is closed")
-        try:
-            for decoded in self._source.iter_frames():
-                yield _rgb(decoded)
-        except av.FFmpegError as exc:
-            raise VideoError(f"Cannot decode '{self.path}': {_reason(exc)}") from exc
+        for decoded in self.iter_decoded():
+            yield _rgb(decoded)
 
-    def iter_thumbnails(self, height: int) -> Iterator[np.ndarray]:
-        """Decode all frames in order, each scaled to ``height`` rows (aspect kept, even width) as RGB arrays."""
+    def iter_decoded(self) -> Iterator[av.VideoFrame]:
+        """Decode all frames in order as PyAV frames, not converted (rotation still in their metadata)."""
         if self._source is None:
             raise VideoError(f"Cannot iterate '{self.path}': the reader is closed")
-        width, full_height = self.size
-        size = (2 * round(width * height / full_height / 2), height)
         try:
-            for decoded in self._source.iter_frames():
-                yield _rgb(decoded, size)
+            yield from self._source.iter_frames()
         except av.FFmpegError as exc:
             raise VideoError(f"Cannot decode '{self.path}': {_reason(exc)}") from exc
 

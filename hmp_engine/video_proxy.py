@@ -19,7 +19,7 @@ import av
 import numpy as np
 
 from hmp_engine.atomic import atomic_path
-from hmp_engine.video import DecodeCancelled, VideoError, VideoReader
+from hmp_engine.video import DecodeCancelled, VideoError, VideoReader, upright
 
 PROXY_HEIGHT = 360
 PROXY_MIN_KEYFRAME_INTERVAL = 30
@@ -88,13 +88,12 @@ def write_proxy(video: VideoReader, folder: Path, key: str, progress: Callable[[
     folder.mkdir(parents=True, exist_ok=True)
     data, offsets_path = _paths(folder, key)
     offsets = [0]
+    width, height = video.size
+    size = (2 * round(width * min(PROXY_HEIGHT, height) / height / 2), min(PROXY_HEIGHT, height))
+    encoder = _jpeg_encoder(*size)
     with atomic_path(data) as temp, temp.open("wb") as file:
-        encoder: av.VideoCodecContext | None = None
-        for index, rgb in enumerate(video.iter_thumbnails(min(PROXY_HEIGHT, video.size[1]))):
-            if encoder is None:
-                encoder = _jpeg_encoder(rgb.shape[1], rgb.shape[0])
-            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuvj420p")
-            for packet in encoder.encode(frame):
+        for index, decoded in enumerate(video.iter_decoded()):
+            for packet in encoder.encode(_small(decoded, size)):
                 offsets.append(offsets[-1] + file.write(bytes(packet)))
             if index % 30 == 0:
                 if cancelled is not None and cancelled():
@@ -112,6 +111,19 @@ def write_proxy(video: VideoReader, folder: Path, key: str, progress: Callable[[
     if proxy is None:
         raise VideoError(f"Cannot read back the proxy of '{video.path}' written to '{folder}'")
     return proxy
+
+
+def _small(decoded: av.VideoFrame, size: tuple[int, int]) -> av.VideoFrame:
+    """``decoded`` scaled to ``size`` (width, height upright) in the JPEG encoder's pixel format.
+
+    Scaling straight to YUV with a bilinear filter costs a fifth of an RGB round trip at 1080p; only a rotated
+    video goes through RGB to be turned upright.
+    """
+    if round(decoded.rotation / 90) % 4 == 0:
+        return decoded.reformat(*size, format="yuvj420p", interpolation="BILINEAR")
+    stored = size if round(decoded.rotation / 90) % 2 == 0 else size[::-1]
+    rgb = upright(decoded.reformat(*stored, format="rgb24", interpolation="BILINEAR").to_ndarray(), decoded.rotation)
+    return av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuvj420p")
 
 
 def _jpeg_encoder(width: int, height: int) -> av.VideoCodecContext:

@@ -160,13 +160,16 @@ def summary(seconds: np.ndarray) -> dict[str, float]:
             "under_50ms": round(float(np.mean(ms < 50)), 3)}
 
 
-def scrub_report(video: Path, rate: float, clicks: int) -> dict[str, Any]:
-    """Open ``video`` in a fresh main window, drag the slider through SWEEPS, click the timeline; the report."""
+def scrub_report(video: Path, rate: float, clicks: int, video_cache: Path | None = None) -> dict[str, Any]:
+    """Open ``video`` in a fresh main window, drag the slider through SWEEPS, click the timeline; the report.
+
+    ``video_cache`` keeps the video's index and proxy between runs (default: made afresh in a temporary folder).
+    """
     from hmp_engine.bench.speed import machine_info
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     with tempfile.TemporaryDirectory() as autosaves:
-        window = MainWindow(autosave_folder=Path(autosaves) / "autosave")
+        window = MainWindow(autosave_folder=Path(autosaves) / "autosave", video_cache=video_cache)
         window.resize(1280, 860)
         window.show()
         opened_at = time.perf_counter()
@@ -229,9 +232,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--video", type=Path, default=None, help="video to scrub (default: the bundled 720p sample)")
     parser.add_argument("--rate", type=float, default=60.0, help="mouse events per second while dragging")
     parser.add_argument("--clicks", type=int, default=40, help="timeline clicks at random frames")
+    parser.add_argument("--video-cache", type=Path, help="folder keeping the video's index and scrub proxy between "
+                        "runs (default: a fresh temporary one, so the proxy is made during the run)")
     parser.add_argument("-o", "--output", type=Path, help="JSON report to write")
     args = parser.parse_args(argv)
-    report = scrub_report(args.video or sample_video(), args.rate, args.clicks)
+    report = scrub_report(args.video or sample_video(), args.rate, args.clicks, args.video_cache)
     machine = report["machine"]
     print(f"{machine['cpu']}, {machine['cores']} cores, Qt platform {report['platform']}, "
           f"{report['mouse_events_per_s_achieved']} mouse events/s")
