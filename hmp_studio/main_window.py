@@ -209,6 +209,7 @@ class MainWindow(QMainWindow):
         self.timeline.frame_requested.connect(self.playback.seek)
         self.loader.frame_loaded.connect(self._show_frame)
         self.loader.preview_loaded.connect(self._show_preview)
+        self.view.frame_shown.connect(lambda _: self.loader.preview_painted() if self.view.shown_preview else None)
         self.view.frame_set.connect(self.overlay.show_frame)
         self.view.frame_set.connect(self.meshes.show_frame)
         self.meshes.drawn.connect(self.hand_view.show_render)
