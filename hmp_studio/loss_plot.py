@@ -24,7 +24,7 @@ class LossPlot(pg.PlotWidget):
         self.setLogMode(y=True)
         self.setLabel("bottom", "iteration (all stages)")
         self.setLabel("left", "weighted loss (log scale)")
-        self.addLegend(offset=(-10, 10), colCount=2, labelTextSize="8pt")
+        self.addLegend(offset=(-10, 10), colCount=2, labelTextSize="8pt", brush=pg.mkBrush(0, 0, 0, 190))
         self.setMinimumHeight(MINIMUM_HEIGHT)
         self.values: dict[str, list[tuple[int, float]]] = {}
         self.iterations = 0

@@ -130,6 +130,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.timeline_dock], [max(190, height // 5)], Qt.Orientation.Vertical)
         dock_width = max(self.fit_dock.minimumSizeHint().width(), round(width * 0.28))
         self.resizeDocks([self.fit_dock], [dock_width], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.history_dock, self.fit_dock], [height // 5, height], Qt.Orientation.Vertical)
 
     @property
     def video(self) -> VideoReader | None:

@@ -27,7 +27,8 @@ class ProjectFiles(QObject):
 
     message = Signal(str)  # a line for the status bar
 
-    def __init__(self, parent: QWidget, document: Document, autosave: Autosave, video_cache: Path | None = None) -> None:
+    def __init__(self, parent: QWidget, document: Document, autosave: Autosave,
+                 video_cache: Path | None = None) -> None:
         super().__init__(parent)
         self._parent = parent
         self._video_cache = video_cache  # where videos' packet indexes are kept between opens
