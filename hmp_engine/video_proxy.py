@@ -134,3 +134,39 @@ def _jpeg_encoder(width: int, height: int) -> av.VideoCodecContext:
     encoder.options = {"qmin": JPEG_QUALITY, "qmax": JPEG_QUALITY}
     encoder.open()
     return encoder
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m hmp_engine.video_proxy VIDEO FOLDER`: make VIDEO's proxy in FOLDER at low priority.
+
+    Prints 'progress DONE TOTAL' lines; exits 0 when the proxy is complete, 1 with a one-line reason otherwise.
+    SIGTERM stops it and removes the partial file. The studio runs it as a child process so that building never
+    holds the GUI's interpreter lock.
+    """
+    import argparse
+    import os
+    import signal
+    import sys
+
+    from hmp_engine.video import open_video
+    from hmp_engine.video_cache import video_key
+
+    parser = argparse.ArgumentParser(prog="python -m hmp_engine.video_proxy", description=main.__doc__.splitlines()[0])
+    parser.add_argument("video", type=Path)
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--niceness", type=int, default=10, help="how much lower than normal to run")
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # exit through atomic_path's cleanup
+    os.nice(args.niceness)
+    try:
+        with open_video(args.video, cache_dir=args.folder) as video:
+            write_proxy(video, args.folder, video_key(args.video),
+                        lambda done, total: print(f"progress {done} {total}", flush=True)).close()
+    except (VideoError, OSError) as exc:
+        print(f"No scrub proxy: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -27,7 +27,6 @@ class EmptyState(QFrame):
                             "motion to them.", alignment=Qt.AlignmentFlag.AlignCenter)
         self.button = QToolButton(toolButtonStyle=Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.button.setDefaultAction(detect)  # the menu's action: same shortcut, same enabled state
-        self.button.setText("Detect hands")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 16, 24, 16)
         layout.addWidget(self.label)

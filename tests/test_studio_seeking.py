@@ -21,7 +21,7 @@ def long_gop_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_seek_shows_proxy_then_full_frame(qtbot, tmp_path: Path, long_gop_clip: Path) -> None:
     window = make_window(qtbot, tmp_path)
     assert window.open_path(long_gop_clip)
-    qtbot.waitUntil(lambda: window.proxies.proxy is not None, timeout=20000)
+    qtbot.waitUntil(lambda: window.proxies.proxy is not None, timeout=180_000)
     assert not window.proxies.bar.isVisible()
     assert list((tmp_path / "video_cache").glob("*.proxy.npy"))  # kept beside the autosaves
     shown: list[tuple[int, bool, tuple[int, ...]]] = []
@@ -37,7 +37,7 @@ def test_seek_shows_proxy_then_full_frame(qtbot, tmp_path: Path, long_gop_clip: 
 def test_proxy_is_reused_on_reopen(qtbot, tmp_path: Path, long_gop_clip: Path) -> None:
     first = make_window(qtbot, tmp_path)
     assert first.open_path(long_gop_clip)
-    qtbot.waitUntil(lambda: first.proxies.proxy is not None, timeout=20000)
+    qtbot.waitUntil(lambda: first.proxies.proxy is not None, timeout=180_000)
     second = make_window(qtbot, tmp_path)
     assert second.open_path(long_gop_clip)
     assert second.proxies.proxy is not None and not second.proxies.building  # loaded at once, not rebuilt
