@@ -5,8 +5,10 @@ without decoding, into an index of presentation timestamps (PTS): this gives the
 frame's real time, so variable frame rate needs no special case. Frame ``k`` is the ``k``-th frame in
 presentation order. Seeking jumps to a keyframe at or before ``k`` and decodes forward, matching decoded
 frames to the index by their PTS, so random access returns exactly the frame sequential decoding returns.
-Frames passed on the way are kept in a small LRU cache, and the decoder stays where it stopped so that
-requests a little further ahead continue decoding instead of seeking again.
+Frames passed on the way are kept in an LRU cache, and the decoder stays where it stopped so that
+requests a little further ahead continue decoding instead of seeking again. A decode can be abandoned between
+frames (a newer request came): the frames decoded so far stay cached and the decoder keeps its place. Given a
+cache folder, the packet index is saved there under the video's content key, so reopening skips the demux pass.
 
 A folder of images (natural sort order, ``frame2.png`` before ``frame10.png``) is read the same way, with a
 frame rate given by the caller (30 by default).
@@ -22,25 +24,35 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import av
 import numpy as np
 
+from hmp_engine.video_cache import load_packet_index, save_packet_index, video_key
+
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"})
 DEFAULT_FPS = 30.0  # frame rate of an image folder unless given
-CACHE_BYTES = 128 * 1024 * 1024  # budget of the decoded-frame cache (frames are kept as YUV, ~1.4 MB at 720p)
+CACHE_BYTES = 384 * 1024 * 1024  # budget of the decoded-frame cache (frames are kept as YUV, ~1.4 MB at 720p)
 
 
 class VideoError(Exception):
     """A video or image folder cannot be opened or decoded; the message names the file and the reason."""
 
 
+class DecodeCancelled(Exception):
+    """A frame's decode was abandoned because the caller no longer wants it; what was decoded stays cached."""
+
+
 def _rgb(frame: av.VideoFrame) -> np.ndarray:
     """Decoded frame as a contiguous (H, W, 3) uint8 RGB array, turned upright by its display matrix."""
-    rgb = frame.to_ndarray(format="rgb24")
-    quarter_turns = round(frame.rotation / 90) % 4  # counter-clockwise, as np.rot90 turns
+    return upright(frame.to_ndarray(format="rgb24"), frame.rotation)
+
+
+def upright(rgb: np.ndarray, rotation: float) -> np.ndarray:
+    """An (H, W, 3) image of a frame with display ``rotation`` (degrees, as PyAV gives it), turned upright."""
+    quarter_turns = round(rotation / 90) % 4  # counter-clockwise, as np.rot90 turns
     return np.ascontiguousarray(np.rot90(rgb, quarter_turns)) if quarter_turns else rgb
 
 
@@ -57,11 +69,16 @@ def _natural_key(path: Path) -> list[int | str]:
 class _FileSource:
     """One video stream of a media file: PTS index at open, keyframe seeks, forward decoding."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, cache_dir: Path | None = None) -> None:
         self.path = path
         self._container = self._open()
         stream = self._container.streams.video[0]
-        packets = self._index_packets(stream)
+        key = video_key(path) if cache_dir is not None else ""
+        packets = load_packet_index(cache_dir, key) if cache_dir is not None else None
+        if packets is None:
+            packets = self._index_packets(stream)
+            if cache_dir is not None and packets:
+                save_packet_index(cache_dir, key, packets)
         pts = np.array(sorted({p for p, _ in packets}), dtype=np.int64)
         if len(pts) == 0:
             raise VideoError(f"Cannot open video '{path}': it contains no decodable frames")
@@ -69,6 +86,8 @@ class _FileSource:
         self.declared_frames: int | None = stream.frames or None
         self._index_of = {int(p): i for i, p in enumerate(pts)}
         self._key_of = self._keyframe_table(packets)
+        keys = np.flatnonzero(self._key_of == np.arange(len(pts)))
+        self.keyframe_interval = int(np.diff(np.append(keys, len(pts))).max())
         time_base = stream.time_base
         if time_base is None:
             raise VideoError(f"Cannot open video '{path}': its video stream has no time base")
@@ -236,6 +255,7 @@ class _ImageFolderSource:
             raise VideoError(f"Cannot open image folder '{path}': fps must be positive, got {fps}")
         self.fps = float(fps)
         self.timestamps = np.arange(len(self.files), dtype=np.float64) / self.fps
+        self.keyframe_interval = 1
 
     def read(self, index: int) -> Iterator[tuple[int, av.VideoFrame]]:
         """Decode image ``index``."""
@@ -261,10 +281,12 @@ class VideoReader:
     Attributes: ``path``; ``num_frames``; ``fps`` (the container's average rate; timing is in
     ``timestamps``); ``timestamps`` (num_frames,) float64 seconds of each frame's presentation time,
     relative to the first frame; ``size`` (width, height) after rotation; ``declared_frames`` the frame count
-    the container states (None: none), more than ``num_frames`` in a cut-short file. ``frame()`` is thread-safe.
+    the container states (None: none), more than ``num_frames`` in a cut-short file; ``keyframe_interval``, the
+    most frames a random access may have to decode (1 for an image folder). ``frame()`` is thread-safe.
+    ``cache_dir`` keeps the packet index of video files between opens.
     """
 
-    def __init__(self, path: str | os.PathLike, fps: float | None = None) -> None:
+    def __init__(self, path: str | os.PathLike, fps: float | None = None, cache_dir: Path | None = None) -> None:
         self.path = Path(path)
         if self.path.is_dir():
             self._source: _FileSource | _ImageFolderSource | None = _ImageFolderSource(
@@ -275,7 +297,8 @@ class VideoReader:
         elif self.path.stat().st_size == 0:
             raise VideoError(f"Cannot open video '{self.path}': the file is empty")
         else:
-            self._source = _FileSource(self.path)
+            self._source = _FileSource(self.path, cache_dir)
+        self.keyframe_interval: int = self._source.keyframe_interval
         self.fps: float = self._source.fps
         self.timestamps: np.ndarray = self._source.timestamps
         self.num_frames: int = len(self.timestamps)
@@ -288,8 +311,11 @@ class VideoReader:
         self.size = (first.shape[1], first.shape[0])
         self._cache_size = max(8, CACHE_BYTES // max(1, first.nbytes // 2))  # cached frames are YUV 4:2:0
 
-    def frame(self, index: int) -> np.ndarray:
-        """Frame ``index`` as a new (H, W, 3) uint8 RGB array; IndexError if out of range, VideoError if undecodable."""
+    def frame(self, index: int, cancelled: Callable[[], bool] | None = None) -> np.ndarray:
+        """Frame ``index`` as a new (H, W, 3) uint8 RGB array; IndexError if out of range, VideoError if undecodable.
+
+        ``cancelled`` is asked after each frame decoded on the way; when it says yes, DecodeCancelled is raised.
+        """
         index = int(index)
         if not 0 <= index < self.num_frames:
             raise IndexError(f"frame {index} out of range [0, {self.num_frames}) of '{self.path}'")
@@ -300,15 +326,26 @@ class VideoReader:
             if decoded is None:
                 for i, decoded in self._source.read(index):
                     self._remember(i, decoded)
+                    if i != index and cancelled is not None and cancelled():
+                        raise DecodeCancelled(f"frame {index} of '{self.path}' is no longer wanted")
                 if decoded is None:  # read() yields frame ``index`` last or raises
                     raise VideoError(f"Cannot decode frame {index} of '{self.path}'")
             else:
                 self._cache.move_to_end(index)
             rgb = _rgb(decoded)  # under the lock: PyAV keeps one scaler per frame
-        if self.size != (0, 0) and (rgb.shape[1], rgb.shape[0]) != self.size:
+        if self.size != (0, 0):
+            self._check_size(index, rgb)
+        return rgb
+
+    def _check_size(self, index: int, rgb: np.ndarray) -> None:
+        """VideoError unless frame ``index`` has the first frame's size (an image folder may mix sizes)."""
+        if (rgb.shape[1], rgb.shape[0]) != self.size:
             raise VideoError(f"Frame {index} of '{self.path}' is {rgb.shape[1]}x{rgb.shape[0]}, not "
                              f"{self.size[0]}x{self.size[1]} like the first: every frame must have one size")
-        return rgb
+
+    def is_decoded(self, index: int) -> bool:
+        """Whether frame ``index`` is in the decode cache, so ``frame()`` returns it without decoding."""
+        return index in self._cache
 
     def _remember(self, index: int, decoded: av.VideoFrame) -> None:
         """Put a decoded frame in the LRU cache, evicting the least recently used."""
@@ -322,15 +359,17 @@ class VideoReader:
 
     def __iter__(self) -> Iterator[np.ndarray]:
         """Decode all frames in order, independently of (and faster than) repeated ``frame()`` calls."""
+        for index, decoded in enumerate(self.iter_decoded()):
+            rgb = _rgb(decoded)
+            self._check_size(index, rgb)
+            yield rgb
+
+    def iter_decoded(self) -> Iterator[av.VideoFrame]:
+        """Decode all frames in order as PyAV frames, not converted (rotation still in their metadata)."""
         if self._source is None:
             raise VideoError(f"Cannot iterate '{self.path}': the reader is closed")
         try:
-            for index, decoded in enumerate(self._source.iter_frames()):
-                rgb = _rgb(decoded)
-                if (rgb.shape[1], rgb.shape[0]) != self.size:
-                    raise VideoError(f"Frame {index} of '{self.path}' is {rgb.shape[1]}x{rgb.shape[0]}, not "
-                                     f"{self.size[0]}x{self.size[1]} like the first: every frame must have one size")
-                yield rgb
+            yield from self._source.iter_frames()
         except av.FFmpegError as exc:
             raise VideoError(f"Cannot decode '{self.path}': {_reason(exc)}") from exc
 
@@ -353,10 +392,10 @@ class VideoReader:
         return f"VideoReader('{self.path}', {self.num_frames} frames, {self.fps:g} fps, {width}x{height})"
 
 
-def open_video(path: str | os.PathLike, fps: float | None = None) -> VideoReader:
+def open_video(path: str | os.PathLike, fps: float | None = None, cache_dir: Path | None = None) -> VideoReader:
     """Open a video file or an image folder; ``fps`` sets an image folder's frame rate (video files carry
-    their own timing and ignore it). Raises VideoError."""
-    return VideoReader(path, fps)
+    their own timing and ignore it); ``cache_dir`` keeps a video's packet index between opens. Raises VideoError."""
+    return VideoReader(path, fps, cache_dir)
 
 
 QUICK_ID_SPAN = 1 << 20  # bytes hashed at each end of a video file for its quick identity

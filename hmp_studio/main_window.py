@@ -10,13 +10,14 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QMenu, QScrollArea, QUndoView, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QUndoView, QVBoxLayout, QWidget
 
 from hmp_engine.hand_model.joints import MEDIAPIPE_JOINT_NAMES
 from hmp_engine.video import VideoReader
 from hmp_studio.actions.edit_actions import Editor
 from hmp_studio.actions.navigate_actions import Navigator
+from hmp_studio.actions.next_step import HINTS, EmptyState, NextStep
 from hmp_studio.actions.playback_menu import PlaybackMenu
 from hmp_studio.actions.project_files import ProjectFiles
 from hmp_studio.actions.recent_files_menu import RecentFilesMenu
@@ -31,6 +32,7 @@ from hmp_studio.model.view_state import ViewState
 from hmp_studio.settings import settings
 from hmp_studio.tasks.detection_runner import DetectionRunner
 from hmp_studio.tasks.overlay_video_runner import OverlayVideoRunner
+from hmp_studio.tasks.scrub_proxies import ScrubProxies, default_cache_folder
 from hmp_studio.tasks.task_progress import TaskProgress
 from hmp_studio.tasks.task_runner import TaskRunner
 from hmp_studio.views.hand_view import HandView
@@ -38,11 +40,14 @@ from hmp_studio.views.keypoint_overlay import KeypointOverlay
 from hmp_studio.views.mesh_overlay import MeshOverlay
 from hmp_studio.views.timeline import Timeline
 from hmp_studio.views.transport_controls import PlayerControls
+from hmp_studio.views.vertical_scroll import VerticalScrollArea
 from hmp_studio.views.video_view import VideoView
 from hmp_studio.workers.frame_loader import FrameLoader
 from hmp_studio.workers.gui_thread_gc import collect_on_gui_thread_while_open
 from hmp_studio.workers.render_thread import RenderThread
 
+SCREEN_SHARE = 0.9
+"""Share of the available screen's width and height the first window takes (later ones restore the last layout)."""
 GIL_SWITCH_S = 0.001
 """Python's thread switch interval while the studio runs: the GUI thread shares the GIL with the fit, render and
 decode threads, and waits up to one interval per thread each time it needs it (Python's default is 5 ms)."""
@@ -50,9 +55,11 @@ decode threads, and waits up to one interval per thread each time it needs it (P
 
 class MainWindow(QMainWindow):
     """Video and keypoints over transport controls; timeline and edit history in docks; File/Edit/Navigate/
-    Playback/View/Help menus. ``autosave_folder`` overrides where autosaves go (default: app data folder)."""
+    Playback/View/Help menus. ``autosave_folder`` overrides where autosaves go (default: app data folder);
+    ``video_cache`` where video indexes and scrub proxies go (default: beside the autosaves if their folder is
+    given, else the user's cache folder)."""
 
-    def __init__(self, autosave_folder: Path | None = None) -> None:
+    def __init__(self, autosave_folder: Path | None = None, video_cache: Path | None = None) -> None:
         super().__init__()
         sys.setswitchinterval(GIL_SWITCH_S)
         collect_on_gui_thread_while_open(self)
@@ -65,7 +72,10 @@ class MainWindow(QMainWindow):
         self.timeline = Timeline(self.document)
         self.loader = FrameLoader(self)
         self.autosave = Autosave(self.document, autosave_folder)
-        self.files = ProjectFiles(self, self.document, self.autosave)
+        if video_cache is None:
+            video_cache = autosave_folder.parent / "video_cache" if autosave_folder else default_cache_folder()
+        self.proxies = ScrubProxies(self.loader, video_cache, self)
+        self.files = ProjectFiles(self, self.document, self.autosave, video_cache)
         self.editor = Editor(self.document, self.view_state, self.overlay, self.timeline, self)
         self.navigator = Navigator(self.document, self.playback, self)
         self.task_progress = TaskProgress()
@@ -89,13 +99,13 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.controls)
         self.setCentralWidget(central)
         self.statusBar().addPermanentWidget(self.task_progress)
+        self.statusBar().addPermanentWidget(self.proxies.bar)
         self.setAcceptDrops(True)
         self._build_menus()
         self.timeline_dock = self.add_dock("Timeline", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.history_dock = self.add_dock("History", QUndoView(self.document.undo_stack),
                                           Qt.DockWidgetArea.RightDockWidgetArea)
-        fit_scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
-        fit_scroll.setWidget(self.fit_panel)  # a small window scrolls the panel instead of growing
+        fit_scroll = VerticalScrollArea(self.fit_panel)  # a small window scrolls the panel instead of growing
         self.fit_dock = self.add_dock("Fit", fit_scroll, Qt.DockWidgetArea.RightDockWidgetArea)
         self.view_3d_dock = self.add_dock("3D View", self.hand_view, Qt.DockWidgetArea.RightDockWidgetArea)
         self.compare_dock = self.add_dock("Compare", self.compare, Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -103,16 +113,28 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.timeline_dock, self.compare_dock)
         self.timeline_dock.raise_()
         self.history_dock.raise_()
+        self.empty_state = EmptyState(self.view, self.detection.action)
+        self.next_step = NextStep(self.document, self.empty_state, self.fit_dock, self.fit_panel.run_button,
+                                  self.fit_panel.export_button, self)
         self._connect()
         self._update_title()
-        self.resize(1280, 860)
-        self.resizeDocks([self.timeline_dock], [190], Qt.Orientation.Vertical)
-        self.resizeDocks([self.history_dock], [320], Qt.Orientation.Horizontal)
+        self._fill_screen()
         store = settings()
         for key, restore in (("geometry", self.restoreGeometry), ("state", self.restoreState)):
             value = store.value(f"main_window/{key}")
             if isinstance(value, QByteArray):
                 restore(value)
+
+    def _fill_screen(self) -> None:
+        """First-run layout: most of the available screen, centred; docks as wide as their controls need."""
+        screen = (self.screen() or QGuiApplication.primaryScreen()).availableGeometry()
+        width, height = round(screen.width() * SCREEN_SHARE), round(screen.height() * SCREEN_SHARE)
+        self.setGeometry(screen.x() + (screen.width() - width) // 2, screen.y() + (screen.height() - height) // 2,
+                         width, height)
+        self.resizeDocks([self.timeline_dock], [max(190, height // 5)], Qt.Orientation.Vertical)
+        dock_width = max(self.fit_dock.minimumSizeHint().width(), round(width * 0.28))
+        self.resizeDocks([self.fit_dock], [dock_width], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.history_dock, self.fit_dock], [height // 5, height], Qt.Orientation.Vertical)
 
     @property
     def video(self) -> VideoReader | None:
@@ -192,6 +214,8 @@ class MainWindow(QMainWindow):
         self.playback.frame_changed.connect(self.timeline.set_frame)
         self.timeline.frame_requested.connect(self.playback.seek)
         self.loader.frame_loaded.connect(self._show_frame)
+        self.loader.preview_loaded.connect(self._show_preview)
+        self.view.frame_shown.connect(lambda _: self.loader.preview_painted() if self.view.shown_preview else None)
         self.view.frame_set.connect(self.view_state.show_frame)
         self.meshes.drawn.connect(self.hand_view.show_render)
         self.fit_panel.runner.fitted.connect(self.compare.show_fit)
@@ -202,17 +226,21 @@ class MainWindow(QMainWindow):
         self.loader.start()
         self.overlay.menu_requested.connect(lambda position: self.editor.context_menu().exec(position))
         self.view_state.selection_changed.connect(self._show_selection)
-        for source in (self.files, self.editor, self.navigator, self.meshes, *self.runners):
+        for source in (self.files, self.editor, self.navigator, self.meshes, *self.runners, self.proxies):
             source.message.connect(self.statusBar().showMessage)
         self.autosave.failed.connect(self.statusBar().showMessage)
+        self.fit_panel.export_button.clicked.connect(self.show_export)
+        self.next_step.changed.connect(lambda step: self.statusBar().showMessage(HINTS[step]) if step else None)
 
     def _on_opened(self) -> None:
         """A project is open: show its video from the first frame."""
         video = self.document.video
+        self.proxies.follow(video)
         self.playback.set_video(video.timestamps)
         self._update_title()
         width, height = video.size
-        self.statusBar().showMessage(f"{width}×{height}   {video.fps:.3g} fps   {video.num_frames} frames")
+        hint = HINTS[self.next_step.current()]
+        self.statusBar().showMessage(f"{width}×{height}   {video.fps:.3g} fps   {video.num_frames} frames   {hint}")
 
     def _request_frame(self, index: int) -> None:
         """Have the loader decode the frame the playback moved to."""
@@ -223,6 +251,11 @@ class MainWindow(QMainWindow):
         """Display a decoded frame (its layers follow), unless its video was closed since it was requested."""
         if video is self.document.video:
             self.view.show_frame(index, rgb)
+
+    def _show_preview(self, video: VideoReader, index: int, rgb: np.ndarray) -> None:
+        """Display a frame's scrub-proxy preview while its full decode runs, unless its video was closed."""
+        if video is self.document.video:
+            self.view.show_frame(index, rgb, size=video.size)
 
     def _report_frame_error(self, video: VideoReader, index: int, reason: str) -> None:
         """Tell the user about a frame that cannot be decoded."""
@@ -299,6 +332,7 @@ class MainWindow(QMainWindow):
         self.playback.pause()
         for runner in self.runners:
             runner.stop()
+        self.proxies.stop()
         self.loader.stop()
         self.renderer.stop()
         self.document.close()

@@ -29,9 +29,11 @@ class ProjectFiles(QObject):
 
     message = Signal(str)  # a line for the status bar
 
-    def __init__(self, parent: QWidget, document: Document, autosave: Autosave) -> None:
+    def __init__(self, parent: QWidget, document: Document, autosave: Autosave,
+                 video_cache: Path | None = None) -> None:
         super().__init__(parent)
         self._parent = parent
+        self._video_cache = video_cache  # where videos' packet indexes are kept between opens
         self._document = document
         self._autosave = autosave
 
@@ -70,8 +72,8 @@ class ProjectFiles(QObject):
         if path.suffix.lower() == PROJECT_SUFFIX:
             project = load_project(path)
             video_path = self._locate_video(project, path)
-            return project, open_video(video_path) if video_path is not None else None
-        video = open_video(path)
+            return project, open_video(video_path, cache_dir=self._video_cache) if video_path is not None else None
+        video = open_video(path, cache_dir=self._video_cache)
         try:
             return Project(VideoRef.from_file(path)), video
         except VideoError:

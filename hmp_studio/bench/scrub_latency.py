@@ -6,6 +6,11 @@ sweeps at drag speeds from 1 to 12 frames per event. A move's latency runs from 
 paint of a frame requested by that move or a later one (the loader drops requests it had no time for, which
 is the point), so it is the wait a user sees. Timeline clicks to random frames, each waited for, are measured
 apart: they cannot reuse the decoder's position.
+
+A video with keyframes far apart gets a scrub proxy (low-resolution, all-intra) that shows a frame at once while
+the full frame decodes. The benchmark waits until the proxy is ready (and reports how long making it took), then
+measures both the first picture of a frame (proxy or full) and the full-resolution frame: after each timeline
+click, and after the last move of each drag. On a video longer than the sweeps, they run in its middle.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from hmp_studio.main_window import MainWindow
 
 SWEEPS: tuple[tuple[int, int, int], ...] = ((0, 620, 3), (620, 0, -3), (0, 620, 12), (620, 300, -1), (300, 0, -6))
 """(from, to, frames per mouse event) of the drag sweeps over the 621-frame sample."""
+SWEEP_SPAN = 621
 
 
 def slider_x(slider: QSlider, value: int) -> int:
@@ -56,11 +62,20 @@ class ScrubProbe:
 
     def __init__(self, window: MainWindow, rate: float) -> None:
         self.window, self.period_ms = window, round(1000 / rate)
-        self.shown: list[tuple[float, int]] = []  # (time, frame) of each first paint of a new frame
+        self.shown: list[tuple[float, int]] = []  # (time, frame) of each first paint of a new frame or preview
+        self.shown_full: list[tuple[float, int]] = []  # (time, frame) of each first paint of a full-resolution frame
+        self.settle: list[float] = []  # per drag: seconds from its last move to its last frame at full resolution
         self.moves: list[tuple[float, int]] = []  # (time, frame requested) of each slider move
         self.forward: list[bool] = []  # whether each move belongs to a forward drag
         self.sent: list[float] = []  # time of every mouse move sent, to check the event rate held
-        window.view.frame_shown.connect(lambda index: self.shown.append((time.perf_counter(), index)))
+        window.view.frame_shown.connect(self._record)
+
+    def _record(self, index: int) -> None:
+        """Note a frame's first paint, and apart when it is the full-resolution frame."""
+        now = time.perf_counter()
+        self.shown.append((now, index))
+        if not self.window.view.shown_preview:
+            self.shown_full.append((now, index))
 
     def drag(self, targets: list[int]) -> None:
         """Press on the handle, move through the slider positions of ``targets`` one per period, release."""
@@ -74,7 +89,10 @@ class ScrubProbe:
             if not queue:
                 release = QEvent.Type.MouseButtonRelease
                 send_mouse(slider, release, slider_x(slider, slider.value()), Qt.MouseButton.NoButton)
-                QTimer.singleShot(300, loop.quit)  # let the last request land
+                last_move, last_frame = self.moves[-1]
+                wait_for_frame(self.window, last_frame, full=True)
+                self.settle.append(next(t for t, f in reversed(self.shown_full) if f == last_frame) - last_move)
+                QTimer.singleShot(100, loop.quit)
                 return
             value = queue.pop(0)
             moved_at = time.perf_counter()
@@ -104,19 +122,20 @@ class ScrubProbe:
         return result
 
 
-def wait_for_frame(window: MainWindow, frame: int, timeout: float = 10.0) -> None:
-    """Run the event loop until ``frame`` has been painted."""
+def wait_for_frame(window: MainWindow, frame: int, full: bool = False, timeout: float = 10.0) -> None:
+    """Run the event loop until ``frame`` has been painted (at full resolution if ``full``, else also its preview)."""
     deadline = time.perf_counter() + timeout
-    while window.view.shown_index != frame:
+    while window.view.shown_index != frame or (full and window.view.shown_preview):
         QApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 5)
         if time.perf_counter() > deadline:
             raise TimeoutError(f"frame {frame} was not shown within {timeout} s")
 
 
-def click_latencies(window: MainWindow, clicks: int, seed: int = 0) -> np.ndarray:
-    """Seconds from a timeline click at a random frame to that frame on screen, one click at a time."""
+def click_latencies(window: MainWindow, clicks: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Seconds from a timeline click at a random frame to that frame on screen, one click at a time: to its first
+    picture (the proxy's where there is one) and to its full-resolution frame."""
     rng = random.Random(seed)
-    timeline, result = window.timeline, []
+    timeline, first, full = window.timeline, [], []
     for _ in range(clicks):
         frame = rng.randrange(timeline.num_frames)
         pos: QPoint = timeline.mapFromScene(timeline.plot.vb.mapViewToScene(QPointF(frame, 0.5)))
@@ -127,8 +146,10 @@ def click_latencies(window: MainWindow, clicks: int, seed: int = 0) -> np.ndarra
                                 buttons, Qt.KeyboardModifier.NoModifier)
             QApplication.sendEvent(timeline.viewport(), event)
         wait_for_frame(window, window.playback.index)
-        result.append(time.perf_counter() - start)
-    return np.array(result)
+        first.append(time.perf_counter() - start)
+        wait_for_frame(window, window.playback.index, full=True)
+        full.append(time.perf_counter() - start)
+    return np.array(first), np.array(full)
 
 
 def summary(seconds: np.ndarray) -> dict[str, float]:
@@ -139,26 +160,33 @@ def summary(seconds: np.ndarray) -> dict[str, float]:
             "under_50ms": round(float(np.mean(ms < 50)), 3)}
 
 
-def scrub_report(video: Path, rate: float, clicks: int) -> dict[str, Any]:
-    """Open ``video`` in a fresh main window, drag the slider through SWEEPS, click the timeline; the report."""
+def scrub_report(video: Path, rate: float, clicks: int, video_cache: Path | None = None) -> dict[str, Any]:
+    """Open ``video`` in a fresh main window, drag the slider through SWEEPS, click the timeline; the report.
+
+    ``video_cache`` keeps the video's index and proxy between runs (default: made afresh in a temporary folder).
+    """
     from hmp_engine.bench.speed import machine_info
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     with tempfile.TemporaryDirectory() as autosaves:
-        window = MainWindow(autosave_folder=Path(autosaves))
+        window = MainWindow(autosave_folder=Path(autosaves) / "autosave", video_cache=video_cache)
         window.resize(1280, 860)
         window.show()
+        opened_at = time.perf_counter()
         if not window.open_path(video):
             raise SystemExit(f"cannot open {video}")
         wait_for_frame(window, 0)
+        ready_at = wait_for_proxy(window)
+        proxy_s = None if ready_at is None else round(ready_at - opened_at, 1)
         probe = ScrubProbe(window, rate)
         last = window.playback.num_frames - 1
+        offset = max(0, (last + 1 - SWEEP_SPAN) // 2)
         for start, stop, step in SWEEPS:
-            window.playback.seek(min(start, last))
-            wait_for_frame(window, min(start, last))
-            probe.drag([min(value, last) for value in range(start, stop + np.sign(step), step)])
+            window.playback.seek(min(offset + start, last))
+            wait_for_frame(window, min(offset + start, last), full=True)
+            probe.drag([min(offset + value, last) for value in range(start, stop + np.sign(step), step)])
         drag, forward = probe.latencies(), np.array(probe.forward)
-        clicked = click_latencies(window, clicks)
+        clicked, clicked_full = click_latencies(window, clicks)
         window.close()
     app.processEvents()
     return {
@@ -168,11 +196,26 @@ def scrub_report(video: Path, rate: float, clicks: int) -> dict[str, Any]:
         "mouse_events_per_s": rate,
         "mouse_events_per_s_achieved": round(1 / float(np.median(np.diff(probe.sent))), 1),
         "machine": machine_info(),
+        "scrub_proxy_ready_s": proxy_s,
         "drag": {**summary(drag), "moves_shown_exactly": _shown_exactly(probe)},
         "drag_forward": summary(drag[forward]),
         "drag_backward": summary(drag[~forward]),
+        "drag_full_resolution_after_last_move": summary(np.array(probe.settle)),
         "timeline_clicks": summary(clicked),
+        "timeline_clicks_full_resolution": summary(clicked_full),
     }
+
+
+def wait_for_proxy(window: MainWindow, timeout: float = 900.0) -> float | None:
+    """Run the event loop until the open video's scrub proxy serves previews; when that was (None: no proxy)."""
+    if window.proxies.proxy is None and not window.proxies.building:
+        return None
+    deadline = time.perf_counter() + timeout
+    while window.proxies.proxy is None:
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"the scrub proxy was not ready within {timeout} s")
+    return time.perf_counter()
 
 
 def _shown_exactly(probe: ScrubProbe) -> float:
@@ -190,13 +233,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--video", type=Path, default=None, help="video to scrub (default: the bundled 720p sample)")
     parser.add_argument("--rate", type=float, default=60.0, help="mouse events per second while dragging")
     parser.add_argument("--clicks", type=int, default=40, help="timeline clicks at random frames")
+    parser.add_argument("--video-cache", type=Path, help="folder keeping the video's index and scrub proxy between "
+                        "runs (default: a fresh temporary one, so the proxy is made during the run)")
     parser.add_argument("-o", "--output", type=Path, help="JSON report to write")
     args = parser.parse_args(argv)
-    report = scrub_report(args.video or sample_video(), args.rate, args.clicks)
+    report = scrub_report(args.video or sample_video(), args.rate, args.clicks, args.video_cache)
     machine = report["machine"]
     print(f"{machine['cpu']}, {machine['cores']} cores, Qt platform {report['platform']}, "
           f"{report['mouse_events_per_s_achieved']} mouse events/s")
-    for name in ("drag", "drag_forward", "drag_backward", "timeline_clicks"):
+    print(f"scrub proxy ready {report['scrub_proxy_ready_s']} s after opening (None: the video needs none)")
+    for name in ("drag", "drag_forward", "drag_backward", "drag_full_resolution_after_last_move", "timeline_clicks",
+                 "timeline_clicks_full_resolution"):
         figures = report[name]
         print(f"{name}: median {figures['median_ms']} ms, p90 {figures['p90_ms']} ms, max {figures['max_ms']} ms, "
               f"{figures['under_50ms']:.0%} under 50 ms, over {figures['count']}")

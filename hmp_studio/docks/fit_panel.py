@@ -1,5 +1,6 @@
 """The Fit dock: preset and its editable weights, prior checkpoint, hand model, device, the frames to refit;
-Run with a progress bar and Cancel, and a live plot of the loss terms."""
+Run with a progress bar and Cancel, a live plot of the loss terms, and Export for the result. A disabled button
+says why in its tooltip and status tip."""
 
 from __future__ import annotations
 
@@ -51,7 +52,9 @@ class FitPanel(QWidget):
         self.weights = WeightsTree()
         self.weights.load(preset(preferences.default_preset))
         self.prior = QLineEdit(placeholderText="bundled motion prior")
-        self.hand_model = QComboBox(editable=False)
+        self.hand_model = QComboBox(editable=False, minimumContentsLength=12,
+                                    sizeAdjustPolicy=QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.hand_model.currentTextChanged.connect(self.hand_model.setToolTip)  # a long MANO path shows in full
         self.hand_model.addItem("open hand model", OPEN_MODEL)
         if preferences.mano_folder:
             self.hand_model.addItem(f"MANO: {preferences.mano_folder}", preferences.mano_folder)
@@ -64,6 +67,7 @@ class FitPanel(QWidget):
         self.range_only = QCheckBox("Refit only the timeline's selected frames")
         self.run_button = QPushButton("Run fit")
         self.run_button.clicked.connect(lambda: self.run())
+        self.export_button = QPushButton("Export…")  # the window connects it to File > Export
         self.progress = TaskProgress()
         self.plot = LossPlot()
         self.runner = FitRunner(self, document, self.progress)
@@ -71,6 +75,7 @@ class FitPanel(QWidget):
         self.runner.finished.connect(self._enable)
         document.opened.connect(self._on_opened)
         document.detections_changed.connect(self._enable)
+        document.fits_changed.connect(self._enable)
 
         form = QFormLayout()
         form.addRow("Preset", row(self.preset, reset, stretch_first=True))
@@ -82,8 +87,10 @@ class FitPanel(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.weights, stretch=2)
         layout.addWidget(self.range_only)
-        layout.addWidget(row(self.run_button, self.progress))
+        layout.addWidget(self.run_button)
+        layout.addWidget(self.progress)  # on its own line: a running fit must not widen the panel
         layout.addWidget(self.plot, stretch=2)
+        layout.addWidget(self.export_button)
         self._enable()
 
     def reset_weights(self) -> None:
@@ -112,10 +119,22 @@ class FitPanel(QWidget):
                 self.weights.load(FitSettings.from_dict(project.weights))
         self._enable()
 
-    def _enable(self) -> None:
-        """Run needs detections and no fit running."""
+    def run_blocked_reason(self) -> str:
+        """Why Run fit is disabled ('' when it is not)."""
         project = self._document.project
-        self.run_button.setEnabled(project is not None and project.detections is not None and not self.runner.running)
+        if project is None:
+            return "Open a video first (File > Open)"
+        if project.detections is None or not project.detections.tracks:
+            return "Detect the hands first (File > Detect Hands, Ctrl+D): the fit starts from their keypoints"
+        return "A fit is running" if self.runner.running else ""
+
+    def _enable(self) -> None:
+        """Run needs detections and no fit running, Export a fit; a disabled button says why."""
+        reason = self.run_blocked_reason()
+        _explain(self.run_button, "Fit the hand model to the keypoints with the motion prior", reason)
+        project = self._document.project
+        _explain(self.export_button, "Export the fitted hands (File > Export, Ctrl+E)",
+                 "" if project is not None and project.fits else "Run a fit first: Export writes the fitted hands")
 
     def _choose_prior(self) -> None:
         """Choose a prior checkpoint."""
@@ -129,6 +148,14 @@ class FitPanel(QWidget):
         if folder:
             self.hand_model.addItem(f"MANO: {folder}", folder)
             self.hand_model.setCurrentIndex(self.hand_model.count() - 1)
+
+
+def _explain(button: QPushButton, purpose: str, blocked: str) -> None:
+    """Enable ``button`` unless ``blocked`` says why not; its tooltip and status-bar tip say which."""
+    button.setEnabled(not blocked)
+    tip = f"Disabled: {blocked}" if blocked else purpose
+    button.setToolTip(tip)
+    button.setStatusTip(tip)
 
 
 def _button(text: str, slot: Callable[[], None]) -> QPushButton:

@@ -8,6 +8,8 @@ from PySide6.QtWidgets import QWidget
 
 from hmp_engine.progress import ProgressEvent
 
+MINIMUM_HEIGHT = 220
+"""Room for the legend of every term and readable axis labels: the Fit dock scrolls rather than squeeze it."""
 REDRAW_MS = 150
 """Redraw at most this often: a fit reports hundreds of iterations a second, the eye needs a few frames."""
 _COLOURS = ("w", "#ff8c00", "#1e90ff", "#32cd32", "#dc143c", "#ba55d3", "#ffd700", "#00ced1", "#a0522d",
@@ -20,9 +22,10 @@ class LossPlot(pg.PlotWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setLogMode(y=True)
-        self.setLabel("bottom", "iteration")
-        self.setLabel("left", "weighted loss")
-        self.addLegend(offset=(-10, 10))
+        self.setLabel("bottom", "iteration (all stages)")
+        self.setLabel("left", "weighted loss (log scale)")
+        self.addLegend(offset=(-10, 10), colCount=2, labelTextSize="8pt", brush=pg.mkBrush(0, 0, 0, 190))
+        self.setMinimumHeight(MINIMUM_HEIGHT)
         self.values: dict[str, list[tuple[int, float]]] = {}
         self.iterations = 0
         self._stage, self._stage_start = "", 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QStyleOptionGraphicsItem, QWidget
 
@@ -41,18 +41,30 @@ class VideoView(pg.GraphicsLayoutWidget):
         self.view_box.addItem(self.image_item)
         self.frame_index: int | None = None  # the frame set last
         self.shown_index: int | None = None  # the frame painted last: the one on screen
+        self.preview = False  # whether the frame set last is a low-resolution proxy of the real one
+        self.shown_preview = False  # whether the frame on screen is such a proxy
+        self.frame_size: tuple[int, int] | None = None  # (width, height) of the video's frames
         self._unpainted = False
         self.image_item.painted.connect(self._painted)
 
-    def show_frame(self, index: int, rgb: np.ndarray) -> None:
-        """Display frame ``index`` (an (H, W, 3) uint8 RGB array); fit the view when the frame size changes."""
-        previous = self.image_item.image
+    def show_frame(self, index: int, rgb: np.ndarray, size: tuple[int, int] | None = None) -> None:
+        """Display frame ``index`` (an (H, W, 3) uint8 RGB array); fit the view when the frame size changes.
+
+        ``size`` (width, height) marks ``rgb`` as a low-resolution preview of a frame that size: it is stretched
+        over the frame's pixels, so overlays stay where they belong. Layers are not redrawn when the full frame
+        replaces the preview of the same index.
+        """
+        full_size = size or (rgb.shape[1], rgb.shape[0])
         self.image_item.setImage(rgb, autoLevels=False, levels=None)  # uint8 as is: no rescaling pass
-        self.frame_index = index
+        self.image_item.setRect(QRectF(0, 0, *full_size))
+        replaces_preview = self.preview and index == self.frame_index
+        self.frame_index, self.preview = index, size is not None
         self._unpainted = True
-        if previous is None or previous.shape != rgb.shape:
+        if full_size != self.frame_size:
+            self.frame_size = full_size
             self.fit_frame()
-        self.frame_set.emit(index)
+        if not replaces_preview:
+            self.frame_set.emit(index)
 
     def fit_frame(self) -> None:
         """Zoom and pan so the whole frame fills the canvas."""
@@ -62,5 +74,5 @@ class VideoView(pg.GraphicsLayoutWidget):
         """Report the first paint of a newly set frame."""
         if self._unpainted:
             self._unpainted = False
-            self.shown_index = self.frame_index
+            self.shown_index, self.shown_preview = self.frame_index, self.preview
             self.frame_shown.emit(self.frame_index)

@@ -19,6 +19,7 @@ def make_window(qtbot, tmp_path: Path) -> MainWindow:
     """A shown main window whose autosaves go to ``tmp_path / 'autosave'``; at the end of the test it closes,
     discarding unsaved changes."""
     win = MainWindow(autosave_folder=tmp_path / "autosave")
+    win.resize(1280, 860)  # the size the canvas tests' pixel tolerances were set for (not the offscreen screen's)
     qtbot.addWidget(win, before_close_func=lambda w: answer_next_dialog("Discard") if w.document.modified else None)
     win.show()
     return win

@@ -135,8 +135,10 @@ def test_settings_and_layout_persist(qtbot, tmp_path: Path) -> None:
 
     first = make_window(qtbot, tmp_path)
     first.history_dock.hide()
-    first.resize(700, 500)  # inside the offscreen screen (800 x 600)
+    size = (first.minimumSizeHint().width() + 8, 500)  # inside the offscreen screen (800 x 600), above the minimum
+    first.resize(*size)
     first.close()
-    second = make_window(qtbot, tmp_path)
-    assert (second.width(), second.height()) == (700, 500) and not second.history_dock.isVisible()
+    second = MainWindow(autosave_folder=tmp_path / "autosave")  # as make_window, without its resize
+    qtbot.addWidget(second)
+    assert (second.width(), second.height()) == size and not second.history_dock.isVisible()
     assert QSettings("HMP", "HMP Studio").value("main_window/state") is not None
