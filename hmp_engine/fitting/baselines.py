@@ -55,7 +55,7 @@ class PcaCodec:
         return gather(lower) * (1 - fraction) + gather(lower + 1) * fraction
 
     def prior_loss(self, codes: torch.Tensor) -> torch.Tensor:
-        return codes.square().mean()
+        return codes.square().mean(dim=(-2, -1))
 
 
 class GaussianMixture:
