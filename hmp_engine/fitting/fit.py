@@ -138,10 +138,11 @@ def _fit(inits: dict[str, HandInit], models: dict[str, HandModel], camera: Camer
     dt = torch.as_tensor(np.stack([frame_intervals(init.times) for init in hand_inits]), dtype=torch.float32,
                          device=device)
     pose_model = _pose_model(hand_inits, settings, codec, prior, dt, device)
-    problem = HandProblem(hand_inits, [models[side] for side in inits], camera, pose_model, device)
+    hand_models = [models[side] for side in inits]
+    problem = HandProblem(hand_inits, hand_models, camera, pose_model, device)
 
     def hands() -> dict[str, HandResult]:
-        return _results(problem, hand_inits)
+        return _results(problem, hand_inits, hand_models)
 
     reports: list[StageReport] = []
 
@@ -158,8 +159,8 @@ def _fit(inits: dict[str, HandInit], models: dict[str, HandModel], camera: Camer
     return FitResult(hands(), reports)
 
 
-def _results(problem: HandProblem, inits: list[HandInit]) -> dict[str, HandResult]:
-    """The fitted arrays of every hand by side, checked finite."""
+def _results(problem: HandProblem, inits: list[HandInit], models: list[HandModel]) -> dict[str, HandResult]:
+    """The fitted arrays of every hand by side (in ``inits`` order, each with its model), checked finite."""
     with torch.no_grad():
         pose, _ = problem.pose_model()
         rotation = problem.rotation()
@@ -168,7 +169,7 @@ def _results(problem: HandProblem, inits: list[HandInit]) -> dict[str, HandResul
                    "transl": problem.transl, "joints": joints}
         batched = {name: value.double().cpu().numpy() for name, value in batched.items()}
     results = {}
-    for index, (init, model) in enumerate(zip(inits, problem.models)):
+    for index, (init, model) in enumerate(zip(inits, models)):
         arrays = {name: value[index] for name, value in batched.items()}
         bad = [name for name, value in arrays.items() if not np.isfinite(value).all()]
         if bad:

@@ -67,7 +67,7 @@ def mirror_signs(lefts: Sequence[bool], device: torch.device) -> torch.Tensor:
     """(H, 1, 45) factors taking each hand's pose into the right-handed prior space and back (mirroring is its own
     inverse): the mirror's sign pattern for a left hand, ones for a right hand."""
     ones = torch.ones(45, device=device)
-    return torch.stack([mirror_axis_angle(ones) if left else ones for left in lefts])[:, None]
+    return torch.stack([torch.as_tensor(mirror_axis_angle(ones)) if left else ones for left in lefts])[:, None]
 
 
 def encoder_windows(layout: WindowLayout, times: np.ndarray, pose: np.ndarray, window_frames: int,
@@ -84,6 +84,13 @@ class WindowedPose(nn.Module):
 
     init_poses (H, T, 45), one per hand in ``lefts`` order, all at ``times`` (so they share one window layout).
     """
+
+    phase: torch.Tensor
+    slots: torch.Tensor
+    weights: torch.Tensor
+    tie_a: torch.Tensor
+    tie_b: torch.Tensor
+    mirror: torch.Tensor
 
     def __init__(self, codec: WindowCodec, layout: WindowLayout, times: np.ndarray, init_poses: np.ndarray,
                  lefts: Sequence[bool], device: torch.device) -> None:
@@ -119,6 +126,9 @@ class WindowedPose(nn.Module):
 class FramePose(nn.Module):
     """Per-frame poses (H, T, 45) optimised directly, with an acceleration penalty and an optional per-frame pose
     prior (which takes one hand's (T, 45) right-handed poses)."""
+
+    dt: torch.Tensor
+    mirror: torch.Tensor
 
     def __init__(self, init_poses: np.ndarray, dt: torch.Tensor, lefts: Sequence[bool],
                  frame_prior: Callable[[torch.Tensor], torch.Tensor] | None = None) -> None:

@@ -64,7 +64,7 @@ class HandProblem(nn.Module):
         if len({init.num_frames for init in inits}) != 1:
             raise ValueError("hands fitted together must cover the same frames")
         self.sides = [init.side for init in inits]
-        self.models = nn.ModuleList(model.to(device) for model in models)
+        self.hand_models: list[HandModel] = [model.to(device) for model in models]
         self.camera, self.pose_model = camera, pose_model
 
         def stacked(name: str, dtype: torch.dtype = torch.float32) -> torch.Tensor:
@@ -102,7 +102,7 @@ class HandProblem(nn.Module):
             count = self.betas.shape[-1]
             probes = torch.cat([self.betas.new_zeros(1, count), torch.eye(count, device=self.betas.device)])
             maps = []
-            for model, hand_pose in zip(self.models, pose):
+            for model, hand_pose in zip(self.hand_models, pose):
                 zeros = hand_pose.new_zeros(len(hand_pose), 3)
                 local = torch.stack([model.joints(zeros, hand_pose, probe) for probe in probes])
                 maps.append((local[0], (local[1:] - local[0]).permute(1, 2, 3, 0)))
@@ -119,7 +119,7 @@ class HandProblem(nn.Module):
             offset, basis = self._shape_map
             return offset + torch.einsum("htjcs,hs->htjc", basis, self.betas)
         return torch.stack([model.joints(hand_pose.new_zeros(len(hand_pose), 3), hand_pose, betas)
-                            for model, hand_pose, betas in zip(self.models, pose, self.betas)])
+                            for model, hand_pose, betas in zip(self.hand_models, pose, self.betas)])
 
     def joints(self, pose: torch.Tensor, rotation: torch.Tensor | None = None) -> torch.Tensor:
         """(H, T, 21, 3) camera-frame joints for a (H, T, 45) finger pose and the current frame variables."""

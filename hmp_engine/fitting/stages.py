@@ -12,6 +12,7 @@ restarts Adam's moments; the stage gives up improving (keeping that state) after
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -73,11 +74,11 @@ class _Stage:
                 param.copy_(value)
 
 
-def _finite_gradients(params: list[torch.Tensor]) -> bool:
+def _finite_gradients(params: Sequence[torch.Tensor]) -> bool:
     return all(p.grad is None or bool(torch.isfinite(p.grad).all()) for p in params)
 
 
-def clip_gradients_per_hand(params: list[torch.Tensor], max_norm: float) -> None:
+def clip_gradients_per_hand(params: Sequence[torch.Tensor], max_norm: float) -> None:
     """Scale each hand's gradients (the params' first dimension) so their joint 2-norm is at most ``max_norm``, as
     ``torch.nn.utils.clip_grad_norm_`` does for one hand's parameters."""
     grads = [p.grad for p in params if p.grad is not None]
