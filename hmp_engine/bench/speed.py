@@ -19,6 +19,7 @@ from typing import Any
 from hmp_engine.bench.fit_speed import FitOptions, measure_fit, measure_fit_long, measure_fit_two_hands, measure_init
 from hmp_engine.bench.render_speed import measure_render, measure_render_video
 from hmp_engine.detection import detect_video
+from hmp_engine.fitting import resolve_device
 
 Measurement = Callable[[Path, int | None], dict[str, Any]]
 FitMeasurement = Callable[[Path, int | None, FitOptions], dict[str, Any]]
@@ -89,10 +90,13 @@ DEFAULT_STEPS: tuple[str, ...] = STEPS[:-1]
 
 def speed_report(video: Path | None = None, frames: int | None = None, steps: tuple[str, ...] = DEFAULT_STEPS,
                  fit_options: FitOptions = FitOptions()) -> dict[str, Any]:
-    """Run the named steps on ``video`` (default: the bundled sample) and describe the machine."""
+    """Run the named steps on ``video`` (default: the bundled sample) and describe the machine; ValueError for an
+    unknown step or an absent CUDA device."""
     unknown = sorted(set(steps) - set(STEPS))
     if unknown:
         raise ValueError(f"unknown step(s) {', '.join(unknown)}; choose from {', '.join(STEPS)}")
+    if any(name in FIT_MEASUREMENTS for name in steps):
+        resolve_device(fit_options.device)  # a missing GPU fails before anything is measured
     video = Path(video) if video is not None else sample_video()
     measurements = {}
     for name in steps:
