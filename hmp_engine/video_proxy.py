@@ -151,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     from hmp_engine.video import open_video
     from hmp_engine.video_cache import video_key
 
-    parser = argparse.ArgumentParser(prog="python -m hmp_engine.video_proxy", description=main.__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m hmp_engine.video_proxy",
+                                     description="Make a video's scrub proxy in a folder at low priority.")
     parser.add_argument("video", type=Path)
     parser.add_argument("folder", type=Path)
     parser.add_argument("--niceness", type=int, default=10, help="how much lower than normal to run")

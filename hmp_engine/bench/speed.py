@@ -1,7 +1,8 @@
 """Speed benchmark: one JSON report with the machine description and one entry per measured step.
 
-Each step is a function ``(video, frames) -> dict`` registered in ``MEASUREMENTS``; later steps (init, fit,
-render) are added as more functions there and appear in the same report.
+Each step is a function ``(video, frames) -> dict`` registered in ``MEASUREMENTS``, or for the fits
+``(video, frames, FitOptions) -> dict`` in ``FIT_MEASUREMENTS`` (device, iterations, long clip). ``DEFAULT_STEPS``
+run unless steps are named; the long clip's fit only runs when asked for.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
-from hmp_engine.bench.fit_speed import measure_fit, measure_fit_two_hands, measure_init
+from hmp_engine.bench.fit_speed import FitOptions, measure_fit, measure_fit_long, measure_fit_two_hands, measure_init
 from hmp_engine.bench.render_speed import measure_render, measure_render_video
 from hmp_engine.detection import detect_video
+from hmp_engine.fitting import resolve_device
 
 Measurement = Callable[[Path, int | None], dict[str, Any]]
+FitMeasurement = Callable[[Path, int | None, FitOptions], dict[str, Any]]
 
 
 def sample_video() -> Path:
@@ -77,17 +80,34 @@ def measure_detection(video: Path, frames: int | None) -> dict[str, Any]:
     }
 
 
-MEASUREMENTS: dict[str, Measurement] = {"detection": measure_detection, "init": measure_init, "fit": measure_fit,
-                                         "fit_two_hands": measure_fit_two_hands, "overlay_render": measure_render,
-                                         "overlay_video": measure_render_video}
+MEASUREMENTS: dict[str, Measurement] = {"detection": measure_detection, "init": measure_init,
+                                         "overlay_render": measure_render, "overlay_video": measure_render_video}
+FIT_MEASUREMENTS: dict[str, FitMeasurement] = {"fit": measure_fit, "fit_two_hands": measure_fit_two_hands,
+                                               "fit_long": measure_fit_long}
+STEPS: tuple[str, ...] = ("detection", "init", "fit", "fit_two_hands", "overlay_render", "overlay_video", "fit_long")
+DEFAULT_STEPS: tuple[str, ...] = STEPS[:-1]
 
 
-def speed_report(video: Path | None = None, frames: int | None = None) -> dict[str, Any]:
-    """Run every registered measurement on ``video`` (default: the bundled sample) and describe the machine."""
+def speed_report(video: Path | None = None, frames: int | None = None, steps: tuple[str, ...] = DEFAULT_STEPS,
+                 fit_options: FitOptions = FitOptions()) -> dict[str, Any]:
+    """Run the named steps on ``video`` (default: the bundled sample) and describe the machine; ValueError for an
+    unknown step or an absent CUDA device."""
+    unknown = sorted(set(steps) - set(STEPS))
+    if unknown:
+        raise ValueError(f"unknown step(s) {', '.join(unknown)}; choose from {', '.join(STEPS)}")
+    if any(name in FIT_MEASUREMENTS for name in steps):
+        resolve_device(fit_options.device)  # a missing GPU fails before anything is measured
     video = Path(video) if video is not None else sample_video()
+    measurements = {}
+    for name in steps:
+        if name in FIT_MEASUREMENTS:
+            measurements[name] = FIT_MEASUREMENTS[name](video, frames, fit_options)
+        else:
+            measurements[name] = MEASUREMENTS[name](video, frames)
     return {
         "benchmark": "speed",
         "video": str(video),
         "machine": machine_info(),
-        "measurements": {name: measure(video, frames) for name, measure in MEASUREMENTS.items()},
+        "fit_device": fit_options.device,
+        "measurements": measurements,
     }

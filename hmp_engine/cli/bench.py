@@ -8,11 +8,12 @@ from pathlib import Path
 
 from hmp_engine.bench.accuracy import AccuracyConfig, accuracy_report
 from hmp_engine.bench.accuracy import markdown as accuracy_markdown
+from hmp_engine.bench.fit_speed import FitOptions
 from hmp_engine.bench.ground_truth import built_in_set, file_recipes
 from hmp_engine.bench.methods import METHODS
 from hmp_engine.bench.observations import OCCLUSION_LEVELS
 from hmp_engine.bench.prior import prior_report
-from hmp_engine.bench.speed import sample_video, speed_report
+from hmp_engine.bench.speed import DEFAULT_STEPS, STEPS, sample_video, speed_report
 from hmp_engine.cli import CommandError
 from hmp_engine.fitting.fit import default_prior_path
 from hmp_engine.hand_model import HandModelFileError, load_hand_model, resolve_model_source
@@ -29,6 +30,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     speed.add_argument("--video", type=Path, help="input video (default: the bundled 720p sample)")
     speed.add_argument("--frames", type=int, metavar="N", help="measure on the first N frames only")
     speed.add_argument("-o", "--output", type=Path, required=True, metavar="REPORT", help="JSON report to write")
+    speed.add_argument("--steps", type=step_list, default=DEFAULT_STEPS, metavar="STEP,...",
+                       help=f"what to measure, from {', '.join(STEPS)} (default: all but fit_long)")
+    speed.add_argument("--device", choices=("cpu", "cuda", "auto"), default="cpu",
+                       help="where the fits run (default: cpu; auto: cuda when present)")
+    speed.add_argument("--iterations", type=int, nargs=3, metavar="N",
+                       help="the fits' iterations per stage (default: the preset's)")
+    speed.add_argument("--long-minutes", type=float, default=10.0, metavar="MIN",
+                       help="length of the generated clip fit_long fits (default: 10)")
     speed.set_defaults(func=run_speed)
     prior = benchmarks.add_parser("prior", help="reconstruction and infilling of held-out motion by a prior")
     prior.add_argument("--prior", type=Path, help="checkpoint (default: the bundled default prior)")
@@ -68,19 +77,32 @@ def write_report(report: dict, path: Path) -> None:
         raise CommandError(f"cannot write '{path}': {error.strerror or error}") from error
 
 
+def step_list(text: str) -> tuple[str, ...]:
+    """The --steps value: comma-separated names of speed measurements."""
+    steps = tuple(step.strip() for step in text.split(",") if step.strip())
+    unknown = sorted(set(steps) - set(STEPS))
+    if not steps or unknown:
+        raise argparse.ArgumentTypeError(f"choose from {', '.join(STEPS)}")
+    return steps
+
+
 def run_speed(args: argparse.Namespace) -> int:
     """Run the speed benchmark, write the report and print one line per measurement."""
     if args.frames is not None and args.frames < 1:
         raise CommandError("--frames must be at least 1")
+    if args.iterations and min(args.iterations) < 0 or args.long_minutes <= 0:
+        raise CommandError("--iterations takes 3 counts >= 0 and --long-minutes a positive length")
+    options = FitOptions(args.device, tuple(args.iterations) if args.iterations else None, args.long_minutes)
     try:
-        report = speed_report(args.video, args.frames)
-    except VideoError as error:
+        report = speed_report(args.video, args.frames, args.steps, options)
+    except (VideoError, ValueError) as error:
         raise CommandError(str(error)) from error
     write_report(report, args.output)
     machine = report["machine"]
     print(f"{machine['cpu']}, {machine['cores']} cores, Python {machine['python']}")
     for name, measurement in report["measurements"].items():
-        print(f"{name}: {measurement['fps']:.1f} frames/s over {measurement['frames']} frames")
+        device = f" on {measurement['device']}" if "device" in measurement else ""
+        print(f"{name}: {measurement['fps']:.1f} frames/s over {measurement['frames']} frames{device}")
     print(f"wrote {args.output}")
     return 0
 

@@ -58,8 +58,8 @@ class PcaCodec:
         return gather(lower) * (1 - fraction) + gather(lower + 1) * fraction
 
     def prior_loss(self, codes: torch.Tensor) -> torch.Tensor:
-        """The coefficients' mean square: a unit Gaussian's negative log-likelihood up to scale."""
-        return codes.square().mean()
+        """The coefficients' mean square per hand: a unit Gaussian's negative log-likelihood up to scale."""
+        return codes.square().mean(dim=(-2, -1))
 
 
 class GaussianMixture:

@@ -87,26 +87,30 @@ def _codec(settings: FitSettings, prior: MotionPrior | None) -> WindowCodec | No
     return PriorCodec(prior) if settings.method == "hmp" else pca_codec(prior)
 
 
-def _pose_model(init: HandInit, settings: FitSettings, codec: WindowCodec | None, prior: MotionPrior | None,
+def _pose_model(inits: list[HandInit], settings: FitSettings, codec: WindowCodec | None, prior: MotionPrior | None,
                 dt: torch.Tensor, device: torch.device) -> nn.Module:
-    """The starting finger-pose model of one hand for the settings' method."""
-    left = init.side == "left"
+    """The starting finger-pose model of the hands (all at the same frame times) for the settings' method."""
+    lefts = [init.side == "left" for init in inits]
+    poses, times = np.stack([init.hand_pose for init in inits]), inits[0].times
     if codec is not None:
         span = (codec.window_frames - 1) / codec.fps
-        layout = layout_windows(init.times, span, settings.min_overlap)
-        return WindowedPose(codec, layout, init.times, init.hand_pose, left, device)
+        layout = layout_windows(times, span, settings.min_overlap)
+        return WindowedPose(codec, layout, times, poses, lefts, device)
     if settings.method == "gmm":
         if prior is None:
             raise ValueError("method 'gmm' needs a motion prior checkpoint (its samples train the GMM)")
-        return FramePose(init.hand_pose, dt, left, gaussian_mixture(prior))
-    return FramePose(init.hand_pose, dt, left)
+        return FramePose(poses, dt, lefts, gaussian_mixture(prior))
+    return FramePose(poses, dt, lefts)
 
 
 def fit_hands(inits: dict[str, HandInit], models: dict[str, HandModel], camera: Camera, settings: FitSettings,
               prior: MotionPrior | None = None, device: str | torch.device | None = None,
               progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
               on_stage: StageCallback | None = None) -> FitResult:
-    """Fit every initialised hand (by side, each with its side's model) under one camera.
+    """Fit every initialised hand (by side, each with its side's model) under one camera, all hands at once.
+
+    The hands must share their frame times (a project's hands do): they are one batched problem, each hand
+    fitted as it would be alone. ValueError when they do not.
 
     ``on_stage(stage, hands)``, if given, receives the hands as they are at the end of every stage that ran (so a
     benchmark scores stages 1 and 2 of one fit instead of repeating them).
@@ -129,45 +133,52 @@ def _fit(inits: dict[str, HandInit], models: dict[str, HandModel], camera: Camer
     torch.manual_seed(settings.seed)
     prior = prior.to(device) if prior is not None else None
     codec = _codec(settings, prior)
-    problems = []
-    for side, init in inits.items():
-        dt = torch.as_tensor(frame_intervals(init.times), dtype=torch.float32, device=device)
-        pose_model = _pose_model(init, settings, codec, prior, dt, device)
-        problems.append(HandProblem(init, models[side], camera, pose_model, device))
+    hand_inits = list(inits.values())
+    if any(not np.array_equal(init.times, hand_inits[0].times) for init in hand_inits):
+        raise ValueError("hands fitted together must share their frame times")
+    dt = torch.as_tensor(np.stack([frame_intervals(init.times) for init in hand_inits]), dtype=torch.float32,
+                         device=device)
+    pose_model = _pose_model(hand_inits, settings, codec, prior, dt, device)
+    hand_models = [models[side] for side in inits]
+    problem = HandProblem(hand_inits, hand_models, camera, pose_model, device)
 
     def hands() -> dict[str, HandResult]:
-        return {problem.side: _result(problem, init) for problem, init in zip(problems, inits.values())}
+        return _results(problem, hand_inits, hand_models)
 
     reports: list[StageReport] = []
 
     def run(index: int) -> None:
-        reports.append(run_stage(index, problems, settings, index > 1, progress, cancel))
+        reports.append(run_stage(index, problem, settings, index > 1, progress, cancel))
         if on_stage is not None:
             on_stage(index, hands())
 
     run(1)
     run(2)
     if settings.stages[2].iterations > 0 and codec is not None:
-        for problem in problems:
-            problem.pose_model = ResidualPose(problem.pose_model, problem.dt)
+        problem.pose_model = ResidualPose(problem.pose_model, problem.dt)
         run(3)
     return FitResult(hands(), reports)
 
 
-def _result(problem: HandProblem, init: HandInit) -> HandResult:
-    """The fitted arrays of one hand, checked finite."""
+def _results(problem: HandProblem, inits: list[HandInit], models: list[HandModel]) -> dict[str, HandResult]:
+    """The fitted arrays of every hand by side (in ``inits`` order, each with its model), checked finite."""
     with torch.no_grad():
         pose, _ = problem.pose_model()
         rotation = problem.rotation()
         joints = problem.joints(pose, rotation)
-        arrays = {"global_orient": matrix_to_axis_angle(rotation), "hand_pose": pose, "betas": problem.betas,
-                  "transl": problem.transl, "joints": joints}
-        arrays = {name: value.double().cpu().numpy() for name, value in arrays.items()}
-    bad = [name for name, value in arrays.items() if not np.isfinite(value).all()]
-    if bad:
-        raise FloatingPointError(f"the {init.side} hand's fit produced non-finite {', '.join(bad)}")
-    observed = np.flatnonzero(init.confidence.sum(axis=1) > 0)
-    valid = np.zeros(init.num_frames, dtype=bool)
-    valid[observed[0]:observed[-1] + 1] = True
-    init_joints = posed_joints_numpy(problem.model, init.global_orient, init.hand_pose, init.betas)
-    return HandResult(side=init.side, valid=valid, init_joints=init_joints + init.transl[:, None], **arrays)
+        batched = {"global_orient": matrix_to_axis_angle(rotation), "hand_pose": pose, "betas": problem.betas,
+                   "transl": problem.transl, "joints": joints}
+        batched = {name: value.double().cpu().numpy() for name, value in batched.items()}
+    results = {}
+    for index, (init, model) in enumerate(zip(inits, models)):
+        arrays = {name: value[index] for name, value in batched.items()}
+        bad = [name for name, value in arrays.items() if not np.isfinite(value).all()]
+        if bad:
+            raise FloatingPointError(f"the {init.side} hand's fit produced non-finite {', '.join(bad)}")
+        observed = np.flatnonzero(init.confidence.sum(axis=1) > 0)
+        valid = np.zeros(init.num_frames, dtype=bool)
+        valid[observed[0]:observed[-1] + 1] = True
+        init_joints = posed_joints_numpy(model, init.global_orient, init.hand_pose, init.betas)
+        results[init.side] = HandResult(side=init.side, valid=valid, init_joints=init_joints + init.transl[:, None],
+                                        **arrays)
+    return results

@@ -6,6 +6,10 @@ frame times, so 25 and 30 fps videos are treated alike; at 30 fps ``0.5 * mean(v
 the hand's box diagonal and rescaled by ``REFERENCE_BOX_DIAGONAL`` into "reference pixels" (see
 `reprojection_loss`), so the paper's lambda_2D and Geman-McClure scale hold at any resolution and hand size.
 Every masked mean divides by at least ``EPS`` so an empty mask gives 0, never NaN.
+
+Every term takes an optional leading batch of hands: (T, ...) inputs give a scalar, (H, T, ...) inputs give one
+value per hand (H,), each the same mean it would be for that hand alone, so hands fit together as one batched
+problem keep their own losses.
 """
 
 from __future__ import annotations
@@ -24,9 +28,10 @@ GEMAN_MCCLURE_SIGMA = 40.0
 
 
 def masked_mean(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Mean of ``values`` (T, ...) over frames where ``mask`` (T,) is true (0 when none is)."""
-    weights = mask.to(values.dtype).reshape(-1, *([1] * (values.dim() - 1))).expand_as(values)
-    return (values * weights).sum() / weights.sum().clamp(min=EPS)
+    """Mean of ``values`` ([H,] T, ...) over frames where ``mask`` ([H,] T) is true (0 when none is), per hand."""
+    weights = mask.to(values.dtype).reshape(*mask.shape, *([1] * (values.dim() - mask.dim()))).expand_as(values)
+    frame_and_after = tuple(range(mask.dim() - 1, values.dim()))
+    return (values * weights).sum(dim=frame_and_after) / weights.sum(dim=frame_and_after).clamp(min=EPS)
 
 
 def geman_mcclure(residual: torch.Tensor, sigma: float) -> torch.Tensor:
@@ -39,18 +44,18 @@ def reprojection_loss(projected: torch.Tensor, keypoints: torch.Tensor, confiden
                       box_diagonal: torch.Tensor) -> torch.Tensor:
     """Confidence-weighted Geman-McClure reprojection error per coordinate, in reference pixels.
 
-    projected, keypoints (T, 21, 2) pixels; confidence (T, 21) in [0, 1] (0 = unobserved); box_diagonal (T,)
-    pixels. A residual r px on a hand whose box diagonal is d px counts as r * REFERENCE_BOX_DIAGONAL / d; the
+    projected, keypoints ([H,] T, 21, 2) pixels; confidence ([H,] T, 21) in [0, 1] (0 = unobserved); box_diagonal
+    ([H,] T) pixels. A residual r px on a hand whose box diagonal is d px counts as r * REFERENCE_BOX_DIAGONAL / d; the
     mean runs over the coordinates of frames with at least one observed joint.
     """
     scale = REFERENCE_BOX_DIAGONAL / box_diagonal.clamp(min=1.0)
-    residual = (projected - keypoints) * scale[:, None, None]
+    residual = (projected - keypoints) * scale[..., None, None]
     penalty = geman_mcclure(residual, GEMAN_MCCLURE_SIGMA) * confidence[..., None]
-    return masked_mean(penalty, confidence.sum(dim=1) > 0)
+    return masked_mean(penalty, confidence.sum(dim=-1) > 0)
 
 
 def orientation_data_loss(rotation: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """L_o: mean squared geodesic angle between (T, 3, 3) rotations and their initial values on observed frames."""
+    """L_o: mean squared geodesic angle between ([H,] T, 3, 3) rotations and their initial values on observed frames."""
     return masked_mean(geodesic_distance(rotation, target).square(), mask)
 
 
@@ -60,36 +65,36 @@ def translation_data_loss(transl: torch.Tensor, target: torch.Tensor, mask: torc
 
 
 def orientation_smoothness(rotation: torch.Tensor, dt: torch.Tensor) -> torch.Tensor:
-    """L_os: 0.5 * mean squared angular speed (rad/s)^2 between consecutive (T, 3, 3) rotations."""
-    if len(rotation) < 2:
-        return rotation.new_zeros(())
-    speed = geodesic_distance(rotation[1:], rotation[:-1]) / dt
-    return 0.5 * speed.square().mean()
+    """L_os: 0.5 * mean squared angular speed (rad/s)^2 between consecutive ([H,] T, 3, 3) rotations."""
+    if rotation.shape[-3] < 2:
+        return rotation.new_zeros(rotation.shape[:-3])
+    speed = geodesic_distance(rotation[..., 1:, :, :], rotation[..., :-1, :, :]) / dt
+    return 0.5 * speed.square().mean(dim=-1)
 
 
 def translation_smoothness(transl: torch.Tensor, dt: torch.Tensor) -> torch.Tensor:
-    """L_ts: 0.5 * mean squared speed per coordinate (m/s)^2 of (T, 3) translations."""
-    if len(transl) < 2:
-        return transl.new_zeros(())
-    velocity = (transl[1:] - transl[:-1]) / dt[:, None]
-    return 0.5 * velocity.square().mean()
+    """L_ts: 0.5 * mean squared speed per coordinate (m/s)^2 of ([H,] T, 3) translations."""
+    if transl.shape[-2] < 2:
+        return transl.new_zeros(transl.shape[:-2])
+    velocity = torch.diff(transl, dim=-2) / dt[..., None]
+    return 0.5 * velocity.square().mean(dim=(-2, -1))
 
 
 def acceleration_loss(values: torch.Tensor, dt: torch.Tensor) -> torch.Tensor:
-    """Mean squared second derivative of a (T, D) sequence per unit per s^2, from the real frame intervals dt."""
-    if len(values) < 3:
-        return values.new_zeros(())
-    velocity = (values[1:] - values[:-1]) / dt[:, None]
-    acceleration = (velocity[1:] - velocity[:-1]) / (0.5 * (dt[1:] + dt[:-1]))[:, None]
-    return acceleration.square().mean()
+    """Mean squared second derivative of a ([H,] T, D) sequence per unit per s^2, from the real frame intervals dt."""
+    if values.shape[-2] < 3:
+        return values.new_zeros(values.shape[:-2])
+    velocity = torch.diff(values, dim=-2) / dt[..., None]
+    acceleration = torch.diff(velocity, dim=-2) / (0.5 * (dt[..., 1:] + dt[..., :-1]))[..., None]
+    return acceleration.square().mean(dim=(-2, -1))
 
 
 def betas_loss(betas: torch.Tensor) -> torch.Tensor:
-    """L_beta: mean squared shape coefficient (the shape space's standard-normal prior)."""
-    return betas.square().mean()
+    """L_beta: mean squared shape coefficient of ([H,] 10) betas (the shape space's standard-normal prior)."""
+    return betas.square().mean(dim=-1)
 
 
 def latent_prior_loss(latent: torch.Tensor) -> torch.Tensor:
-    """L_MP: mean z^2 over windows and latent dimensions, the standard-normal -log N(z) scaled by 2/D as the paper
-    weighted it, so the weight does not depend on the latent size."""
-    return latent.square().mean()
+    """L_MP: mean z^2 over windows and latent dimensions of ([H,] W, D) codes, the standard-normal -log N(z) scaled
+    by 2/D as the paper weighted it, so the weight does not depend on the latent size."""
+    return latent.square().mean(dim=(-2, -1))

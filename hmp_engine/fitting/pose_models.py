@@ -1,17 +1,19 @@
-"""Finger-pose models of the fit: where a hand's (T, 45) pose comes from, with the loss terms they add.
+"""Finger-pose models of the fit: where the hands' (H, T, 45) poses come from, with the loss terms they add.
 
-`WindowedPose` (HMP and the PCA baseline): one code per overlapping window, decoded at the video's own frame
-times and cross-faded (see `windows`); adds ``prior`` (the code's negative log-likelihood) and ``tie``
-(disagreement of overlapping windows on the frames they share). `FramePose` (no-prior and GMM baselines): the
-poses themselves, with ``accel`` and optionally a per-frame ``prior``. `ResidualPose` (stage 3): the decoded motion,
-fixed, plus per-frame corrections, with ``residual`` and ``accel`` (decoding once keeps stage 3 as cheap as a
-per-frame fit). Priors model right hands: a left hand's pose is mirrored
-into their space and back (docs/conventions.md, Left hands).
+Every model holds all hands fitted together as one batch (hands first), and its terms are one value per hand (H,).
+
+`WindowedPose` (HMP and the PCA baseline): one code per hand and overlapping window, all decoded in one call over
+the (hands x windows) batch at the video's own frame times and cross-faded (see `windows`); adds ``prior`` (the
+code's negative log-likelihood) and ``tie`` (disagreement of overlapping windows on the frames they share).
+`FramePose` (no-prior and GMM baselines): the poses themselves, with ``accel`` and optionally a per-frame
+``prior``. `ResidualPose` (stage 3): the decoded motion, fixed, plus per-frame corrections, with ``residual`` and
+``accel`` (decoding once keeps stage 3 as cheap as a per-frame fit). Priors model right hands: a left hand's pose
+is mirrored into their space and back (docs/conventions.md, Left hands) by a per-hand sign pattern.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -39,7 +41,7 @@ class WindowCodec(Protocol):
         """(W, D) codes at (W, M) window phases in [0, 1] -> (W, M, 45) right-hand poses."""
 
     def prior_loss(self, codes: torch.Tensor) -> torch.Tensor:
-        """Negative log-likelihood of the codes, scaled to a mean."""
+        """Negative log-likelihood of (H, W, D) codes, scaled to a mean per hand (H,)."""
 
 
 class PriorCodec:
@@ -65,9 +67,11 @@ class PriorCodec:
         return latent_prior_loss(codes)
 
 
-def _mirror_if(left: bool, pose: torch.Tensor) -> torch.Tensor:
-    """A left hand's pose mirrored into the right-handed prior space (and back: mirroring is its own inverse)."""
-    return mirror_axis_angle(pose) if left else pose
+def mirror_signs(lefts: Sequence[bool], device: torch.device) -> torch.Tensor:
+    """(H, 1, 45) factors taking each hand's pose into the right-handed prior space and back (mirroring is its own
+    inverse): the mirror's sign pattern for a left hand, ones for a right hand."""
+    ones = torch.ones(45, device=device)
+    return torch.stack([torch.as_tensor(mirror_axis_angle(ones)) if left else ones for left in lefts])[:, None]
 
 
 def encoder_windows(layout: WindowLayout, times: np.ndarray, pose: np.ndarray, window_frames: int,
@@ -80,23 +84,29 @@ def encoder_windows(layout: WindowLayout, times: np.ndarray, pose: np.ndarray, w
 
 
 class WindowedPose(nn.Module):
-    """One code per window; the pose of every frame is the cross-faded decode of the windows covering it."""
+    """One code per hand and window; a frame's pose is the cross-faded decode of the windows covering it.
 
-    phase: torch.Tensor  # buffers: window phases, per frame the windows covering it and their cross-fade weights,
-    slots: torch.Tensor  # and the frame pairs where overlapping windows must agree
+    init_poses (H, T, 45), one per hand in ``lefts`` order, all at ``times`` (so they share one window layout).
+    """
+
+    phase: torch.Tensor
+    slots: torch.Tensor
     weights: torch.Tensor
     tie_a: torch.Tensor
     tie_b: torch.Tensor
+    mirror: torch.Tensor
 
-    def __init__(self, codec: WindowCodec, layout: WindowLayout, times: np.ndarray, init_pose: np.ndarray,
-                 left: bool, device: torch.device) -> None:
+    def __init__(self, codec: WindowCodec, layout: WindowLayout, times: np.ndarray, init_poses: np.ndarray,
+                 lefts: Sequence[bool], device: torch.device) -> None:
         super().__init__()
-        self.codec, self.left = codec, left
-        prior_space = mirror_axis_angle(np.asarray(init_pose)) if left else np.asarray(init_pose)
-        windows = encoder_windows(layout, times, prior_space, codec.window_frames, codec.fps)
+        self.codec = codec
+        windows = np.concatenate([
+            encoder_windows(layout, times, mirror_axis_angle(np.asarray(pose)) if left else np.asarray(pose),
+                            codec.window_frames, codec.fps) for pose, left in zip(init_poses, lefts)])
         with torch.no_grad():
             codes = codec.encode(torch.as_tensor(windows, dtype=torch.float32, device=device))
-        self.codes = nn.Parameter(codes.detach().clone())
+        self.codes = nn.Parameter(codes.detach().reshape(len(lefts), layout.num_windows, -1).clone())
+        self.register_buffer("mirror", mirror_signs(lefts, device))
         tie_a, tie_b = layout.overlap_pairs()
         slots, weights = layout.frame_slots()
         buffers = {"phase": (layout.phase, torch.float32), "slots": (slots, torch.long),
@@ -106,30 +116,38 @@ class WindowedPose(nn.Module):
             self.register_buffer(name, torch.as_tensor(array, dtype=dtype, device=device))
 
     def forward(self) -> PoseTerms:
-        """The cross-faded decoded poses and the prior's loss terms."""
-        decoded = self.codec.decode(self.codes, self.phase).reshape(-1, 45)
-        pose = (decoded[self.slots] * self.weights).sum(dim=1)
-        tie = (decoded[self.tie_a] - decoded[self.tie_b]).square().mean() if len(self.tie_a) else pose.new_zeros(())
-        return _mirror_if(self.left, pose), {"prior": self.codec.prior_loss(self.codes), "tie": tie}
+        """The cross-faded decoded poses (H, T, 45) and the prior's loss terms, one value per hand."""
+        hands, windows = self.codes.shape[:2]
+        phase = self.phase.repeat(hands, 1)
+        decoded = self.codec.decode(self.codes.flatten(0, 1), phase).reshape(hands, -1, 45)
+        pose = (decoded[:, self.slots] * self.weights).sum(dim=2)
+        if len(self.tie_a):
+            tie = (decoded[:, self.tie_a] - decoded[:, self.tie_b]).square().mean(dim=(-2, -1))
+        else:
+            tie = pose.new_zeros(hands)
+        return pose * self.mirror, {"prior": self.codec.prior_loss(self.codes), "tie": tie}
 
 
 class FramePose(nn.Module):
-    """Per-frame poses optimised directly, with an acceleration penalty and an optional per-frame pose prior."""
+    """Per-frame poses (H, T, 45) optimised directly, with an acceleration penalty and an optional per-frame pose
+    prior (which takes one hand's (T, 45) right-handed poses)."""
 
     dt: torch.Tensor
+    mirror: torch.Tensor
 
-    def __init__(self, init_pose: np.ndarray, dt: torch.Tensor, left: bool,
+    def __init__(self, init_poses: np.ndarray, dt: torch.Tensor, lefts: Sequence[bool],
                  frame_prior: Callable[[torch.Tensor], torch.Tensor] | None = None) -> None:
         super().__init__()
-        self.pose = nn.Parameter(torch.as_tensor(init_pose, dtype=dt.dtype, device=dt.device).clone())
+        self.pose = nn.Parameter(torch.as_tensor(np.asarray(init_poses), dtype=dt.dtype, device=dt.device).clone())
         self.register_buffer("dt", dt)
-        self.left, self.frame_prior = left, frame_prior
+        self.register_buffer("mirror", mirror_signs(lefts, dt.device))
+        self.frame_prior = frame_prior
 
     def forward(self) -> PoseTerms:
         """The free poses and their acceleration (and per-frame prior) terms."""
         terms = {"accel": acceleration_loss(self.pose, self.dt)}
         if self.frame_prior is not None:
-            terms["prior"] = self.frame_prior(_mirror_if(self.left, self.pose))
+            terms["prior"] = torch.stack([self.frame_prior(pose) for pose in self.pose * self.mirror])
         return self.pose, terms
 
 
@@ -149,4 +167,4 @@ class ResidualPose(nn.Module):
     def forward(self) -> PoseTerms:
         """The initial poses plus the residual, and the residual's size and acceleration terms."""
         pose = self.base + self.delta
-        return pose, {"residual": self.delta.square().mean(), "accel": acceleration_loss(pose, self.dt)}
+        return pose, {"residual": self.delta.square().mean(dim=(-2, -1)), "accel": acceleration_loss(pose, self.dt)}

@@ -1,13 +1,22 @@
-"""One hand's optimisation problem: its frame variables (orientation, translation, shape), its observations and
-the data and smoothness terms; the finger pose comes from a pose model (`pose_models`).
+"""The optimisation problem of the hands fitted together: their frame variables (orientation, translation, shape),
+observations and the data and smoothness terms, batched over hands as (H, T, ...) tensors so every stage
+iteration is one pass for all hands; the finger pose comes from a pose model (`pose_models`).
 
 Global orientation is a free 6D vector per frame (continuous, Gram-Schmidt to a rotation); the joints are the
 hand model's at that pose, rotated about the wrist and translated into the camera frame. The orientation data term
 applies only on frames whose orientation was observed (IK), the translation and reprojection terms only on frames
-with keypoints; infilled frames are left to the smoothness terms and the prior.
+with keypoints; infilled frames are left to the smoothness terms and the prior. Each term is a mean per hand (H,),
+so a hand's terms and gradients are those it would have alone.
+
+While the finger pose is held fixed (stage 1), the hand model's joints are affine in the shape: `held_pose`
+evaluates that map once (offset and one basis vector per shape coefficient, per frame) so an iteration costs a
+small product instead of forward kinematics and its backward pass.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -47,7 +56,7 @@ def frame_intervals(times: np.ndarray) -> np.ndarray:
 
 
 class HandProblem(nn.Module):
-    """Variables, observations and terms of one hand (its pose model is attached as ``pose_model``)."""
+    """Variables, observations and terms of H hands over the same T frames (the pose model is ``pose_model``)."""
 
     orient_target: torch.Tensor  # observation buffers
     transl_target: torch.Tensor
@@ -58,41 +67,78 @@ class HandProblem(nn.Module):
     transl_observed: torch.Tensor
     dt: torch.Tensor
 
-    def __init__(self, init: HandInit, model: HandModel, camera: Camera, pose_model: nn.Module,
+    def __init__(self, inits: Sequence[HandInit], models: Sequence[HandModel], camera: Camera, pose_model: nn.Module,
                  device: torch.device) -> None:
         super().__init__()
-        self.side, self.model, self.camera, self.pose_model = init.side, model.to(device), camera, pose_model
-        tensor = lambda a, dtype=torch.float32: torch.as_tensor(np.asarray(a), dtype=dtype, device=device)  # noqa
-        rotation = axis_angle_to_matrix(tensor(init.global_orient))
+        if len({init.num_frames for init in inits}) != 1:
+            raise ValueError("hands fitted together must cover the same frames")
+        self.sides = [init.side for init in inits]
+        self.hand_models: list[HandModel] = [model.to(device) for model in models]
+        self.camera, self.pose_model = camera, pose_model
+
+        def stacked(name: str, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+            arrays = [np.asarray(getattr(init, name)) for init in inits]
+            return torch.as_tensor(np.stack(arrays), dtype=dtype, device=device)
+
+        rotation = axis_angle_to_matrix(stacked("global_orient"))
         self.orient6d = nn.Parameter(matrix_to_6d(rotation).clone())
-        self.transl = nn.Parameter(tensor(init.transl).clone())
-        self.betas = nn.Parameter(tensor(init.betas).clone())
+        self.transl = nn.Parameter(stacked("transl").clone())
+        self.betas = nn.Parameter(stacked("betas").clone())
         self.register_buffer("orient_target", rotation)
-        self.register_buffer("transl_target", tensor(init.transl))
-        self.register_buffer("keypoints", tensor(init.keypoints))
-        self.register_buffer("confidence", tensor(init.confidence))
-        self.register_buffer("box_diagonal", tensor(box_diagonals(init.keypoints, init.confidence)))
-        self.register_buffer("pose_observed", tensor(init.pose_observed, torch.bool))
-        self.register_buffer("transl_observed", tensor(init.transl_observed, torch.bool))
-        self.register_buffer("dt", tensor(frame_intervals(init.times)))
+        self.register_buffer("transl_target", stacked("transl"))
+        self.register_buffer("keypoints", stacked("keypoints"))
+        self.register_buffer("confidence", stacked("confidence"))
+        diagonals = np.stack([box_diagonals(init.keypoints, init.confidence) for init in inits])
+        self.register_buffer("box_diagonal", torch.as_tensor(diagonals, dtype=torch.float32, device=device))
+        self.register_buffer("pose_observed", stacked("pose_observed", torch.bool))
+        self.register_buffer("transl_observed", stacked("transl_observed", torch.bool))
+        intervals = np.stack([frame_intervals(init.times) for init in inits])
+        self.register_buffer("dt", torch.as_tensor(intervals, dtype=torch.float32, device=device))
+        self._shape_map: tuple[torch.Tensor, torch.Tensor] | None = None
 
     def frame_parameters(self) -> list[tuple[nn.Parameter, float]]:
         """The stage-1 variables (orientation, translation, shape), each with its learning-rate scale."""
         return [(self.orient6d, 1.0), (self.transl, TRANSLATION_LR_SCALE), (self.betas, 1.0)]
 
     def rotation(self) -> torch.Tensor:
-        """(T, 3, 3) global orientations."""
+        """(H, T, 3, 3) global orientations."""
         return sixd_to_matrix(self.orient6d)
 
+    @contextmanager
+    def held_pose(self, pose: torch.Tensor) -> Iterator[None]:
+        """Within the block the finger pose is ``pose`` (H, T, 45), fixed: local joints come from its shape map."""
+        with torch.no_grad():
+            count = self.betas.shape[-1]
+            probes = torch.cat([self.betas.new_zeros(1, count), torch.eye(count, device=self.betas.device)])
+            maps = []
+            for model, hand_pose in zip(self.hand_models, pose):
+                zeros = hand_pose.new_zeros(len(hand_pose), 3)
+                local = torch.stack([model.joints(zeros, hand_pose, probe) for probe in probes])
+                maps.append((local[0], (local[1:] - local[0]).permute(1, 2, 3, 0)))
+            self._shape_map = torch.stack([offset for offset, _ in maps]), torch.stack([basis for _, basis in maps])
+        try:
+            yield
+        finally:
+            self._shape_map = None
+
+    def local_joints(self, pose: torch.Tensor) -> torch.Tensor:
+        """(H, T, 21, 3) joints of the hand models at a (H, T, 45) finger pose and the current shapes, wrist-rooted
+        but not yet rotated or translated (within `held_pose`, of the held pose)."""
+        if self._shape_map is not None:
+            offset, basis = self._shape_map
+            return offset + torch.einsum("htjcs,hs->htjc", basis, self.betas)
+        return torch.stack([model.joints(hand_pose.new_zeros(len(hand_pose), 3), hand_pose, betas)
+                            for model, hand_pose, betas in zip(self.hand_models, pose, self.betas)])
+
     def joints(self, pose: torch.Tensor, rotation: torch.Tensor | None = None) -> torch.Tensor:
-        """(T, 21, 3) camera-frame joints for a (T, 45) finger pose and the current frame variables."""
+        """(H, T, 21, 3) camera-frame joints for a (H, T, 45) finger pose and the current frame variables."""
         rotation = self.rotation() if rotation is None else rotation
-        local = self.model.joints(pose.new_zeros(len(pose), 3), pose, self.betas)
-        wrist = local[:, :1]
-        return (local - wrist) @ rotation.transpose(1, 2) + wrist + self.transl[:, None]
+        local = self.local_joints(pose)
+        wrist = local[..., :1, :]
+        return (local - wrist) @ rotation.transpose(-1, -2) + wrist + self.transl[..., None, :]
 
     def terms(self, pose: torch.Tensor) -> dict[str, torch.Tensor]:
-        """The data, smoothness and shape terms for a (T, 45) finger pose."""
+        """The data, smoothness and shape terms (H,) for a (H, T, 45) finger pose."""
         rotation = self.rotation()
         projected = self.camera.project(self.joints(pose, rotation))
         return {

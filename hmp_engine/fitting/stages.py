@@ -1,7 +1,9 @@
 """One optimisation stage over all hands: Adam with a step-decayed learning rate, progress, cancel, NaN recovery.
 
-Hands are independent (shared camera, separate variables): their losses add, each hand's gradient is clipped on
-its own, so fitting two hands together gives each the same result as fitting it alone. Every iteration reports a
+The hands are one batched problem (every variable has the hands first), so an iteration is one pass for all of
+them. Hands are independent (shared camera, separate variables): each term is a mean per hand and their sum is
+minimised, Adam acts element by element, and each hand's gradient is clipped on its own, so fitting two hands
+together gives each the same result as fitting it alone. Every iteration reports a
 ProgressEvent (stage name, iteration, the weighted value of each active term and the total) and checks the cancel
 token. A non-finite loss or gradient restores the last state whose loss was finite, halves the learning rate and
 restarts Adam's moments; the stage gives up improving (keeping that state) after MAX_RECOVERIES.
@@ -36,28 +38,27 @@ class StageReport:
 class _Stage:
     """The state of one running stage."""
 
-    def __init__(self, problems: list[HandProblem], stage: StageSettings, train_pose: bool) -> None:
-        self.problems, self.stage, self.train_pose = problems, stage, train_pose
-        self.groups = [problem.frame_parameters() + ([(p, 1.0) for p in problem.pose_model.parameters()]
-                                                     if train_pose else []) for problem in problems]
-        self.scaled = [entry for group in self.groups for entry in group]
+    def __init__(self, problem: HandProblem, stage: StageSettings, train_pose: bool) -> None:
+        self.problem, self.stage, self.train_pose = problem, stage, train_pose
+        self.scaled = problem.frame_parameters() + ([(p, 1.0) for p in problem.pose_model.parameters()]
+                                                    if train_pose else [])
         self.params = [param for param, _ in self.scaled]
-        self.frozen: list[tuple[torch.Tensor, dict[str, torch.Tensor]] | None] = [None] * len(problems)
+        self.frozen: tuple[torch.Tensor, dict[str, torch.Tensor]] | None = None
         if not train_pose:
             with torch.no_grad():
-                self.frozen = [problem.pose_model() for problem in problems]
+                self.frozen = problem.pose_model()
 
     def loss(self) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """The weighted total over hands and each active term's weighted value (summed over hands)."""
         total, values = self.params[0].new_zeros(()), dict[str, torch.Tensor]()
-        for problem, frozen in zip(self.problems, self.frozen):
-            pose, pose_terms = frozen if frozen is not None else problem.pose_model()
-            terms = problem.terms(pose) | (pose_terms if self.train_pose else {})
-            for name, value in terms.items():
-                weight = self.stage.weight(name)
-                if weight:
-                    total = total + weight * value
-                    values[name] = values.get(name, 0.0) + weight * value.detach()
+        pose, pose_terms = self.frozen if self.frozen is not None else self.problem.pose_model()
+        terms = self.problem.terms(pose) | (pose_terms if self.train_pose else {})
+        for name, value in terms.items():
+            weight = self.stage.weight(name)
+            if weight:
+                weighted = weight * value.sum()
+                total = total + weighted
+                values[name] = weighted.detach()
         return total, values
 
     def optimizer(self, lr: float) -> torch.optim.Adam:
@@ -77,11 +78,36 @@ def _finite_gradients(params: Sequence[torch.Tensor]) -> bool:
     return all(p.grad is None or bool(torch.isfinite(p.grad).all()) for p in params)
 
 
-def run_stage(index: int, problems: list[HandProblem], settings: FitSettings, train_pose: bool,
+def clip_gradients_per_hand(params: Sequence[torch.Tensor], max_norm: float) -> None:
+    """Scale each hand's gradients (the params' first dimension) so their joint 2-norm is at most ``max_norm``, as
+    ``torch.nn.utils.clip_grad_norm_`` does for one hand's parameters."""
+    grads = [p.grad for p in params if p.grad is not None]
+    if not grads:
+        return
+    norms = torch.stack([grad.flatten(1).norm(dim=1) for grad in grads]).norm(dim=0)
+    scale = (max_norm / (norms + 1e-6)).clamp(max=1.0)
+    for grad in grads:
+        grad.mul_(scale.reshape(-1, *([1] * (grad.dim() - 1))))
+
+
+def run_stage(index: int, problem: HandProblem, settings: FitSettings, train_pose: bool,
               progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> StageReport:
-    """Run stage ``index`` (1-based) of ``settings`` on the problems in place; raises Cancelled when cancelled."""
+    """Run stage ``index`` (1-based) of ``settings`` on the problem in place; raises Cancelled when cancelled.
+
+    A stage that does not train the finger pose holds it fixed (`HandProblem.held_pose`).
+    """
     stage = settings.stages[index - 1]
-    state = _Stage(problems, stage, train_pose)
+    state = _Stage(problem, stage, train_pose)
+    if state.frozen is None:
+        return _optimise(index, state, settings, progress, cancel)
+    with problem.held_pose(state.frozen[0]):
+        return _optimise(index, state, settings, progress, cancel)
+
+
+def _optimise(index: int, state: _Stage, settings: FitSettings, progress: ProgressCallback | None,
+              cancel: CancelToken | None) -> StageReport:
+    """The iterations of `run_stage`."""
+    stage = state.stage
     report, start = StageReport(index, 0), time.perf_counter()
     optimizer, halvings = state.optimizer(stage.lr), 0
     good = state.snapshot()
@@ -100,8 +126,7 @@ def run_stage(index: int, problems: list[HandProblem], settings: FitSettings, tr
                 break
             optimizer = state.optimizer(stage.lr)
             continue
-        for group in state.groups:
-            torch.nn.utils.clip_grad_norm_([param for param, _ in group], settings.grad_clip)
+        clip_gradients_per_hand(state.params, settings.grad_clip)
         lr = stage.lr * settings.lr_decay ** (iteration // settings.lr_decay_every) * 0.5**halvings
         for param_group, (_, scale) in zip(optimizer.param_groups, state.scaled):
             param_group["lr"] = lr * scale

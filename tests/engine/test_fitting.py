@@ -4,6 +4,7 @@ hands, frame rates, cancel, determinism, NaN recovery, baselines, stage 3)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -239,8 +240,17 @@ def test_two_hands_side_by_side_fit_as_mirror_images(sample, prior, models) -> N
     mirrored = hands["right"].joints * np.array([-1.0, 1.0, 1.0])
     assert np.median(np.linalg.norm(hands["left"].joints - mirrored, axis=-1)) < 0.005
     assert np.allclose(hands["left"].hand_pose, mirror_axis_angle(hands["right"].hand_pose), atol=0.05)
-    alone = fit_hands({"right": inits["right"]}, models, camera, settings, prior).hands["right"]
-    assert np.allclose(alone.joints, hands["right"].joints, atol=1e-4), "hands must not influence each other"
+    # Hands must not influence each other. Fitted together they are one batched problem, whose float rounding
+    # differs from a lone fit's by ~1e-7 per step (Adam amplifies that over hundreds of steps), so: a short fit
+    # matches the lone fit to rounding, and moving the other hand's keypoints changes nothing at all.
+    short = quick("wild", "hmp", 10, 10, 0)
+    alone = fit_hands({"right": inits["right"]}, models, camera, short, prior).hands["right"]
+    together = fit_hands(inits, models, camera, short, prior).hands
+    assert np.allclose(alone.joints, together["right"].joints, atol=1e-5)
+    moved = {"right": inits["right"], "left": replace(inits["left"], keypoints=inits["left"].keypoints + 7.0)}
+    beside_moved = fit_hands(moved, models, camera, short, prior).hands
+    assert np.array_equal(beside_moved["right"].joints, together["right"].joints)
+    assert not np.allclose(beside_moved["left"].joints, together["left"].joints, atol=1e-3)
 
 
 def test_decoding_follows_real_time_at_any_frame_rate(prior) -> None:
@@ -249,9 +259,9 @@ def test_decoding_follows_real_time_at_any_frame_rate(prior) -> None:
         pose = np.zeros((len(times), 45))
         pose[:, 2::3] = 0.6 * (1 + np.sin(2 * np.pi * 0.5 * times))[:, None]  # all fingers curl and open at 0.5 Hz
         layout = layout_windows(times, (prior.window_frames - 1) / prior.fps)
-        model = WindowedPose(PriorCodec(prior), layout, times, pose, left=False, device=torch.device("cpu"))
+        model = WindowedPose(PriorCodec(prior), layout, times, pose[None], lefts=[False], device=torch.device("cpu"))
         with torch.no_grad():
-            return times, model()[0].numpy()
+            return times, model()[0][0].numpy()
 
     (t25, p25), (t30, p30) = decoded_at(25.0), decoded_at(30.0)
     common = np.arange(0, 3.0 + 1e-9, 0.2)
