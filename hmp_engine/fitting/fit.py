@@ -3,9 +3,10 @@ optional stage 3 (+ per-frame residual finger poses around the motion stage 2 de
 the prior or one of the baselines.
 
 Each hand's finger motion starts from its initialisation: HMP and PCA encode it per window (z = encoder mean),
-no-prior and GMM start from the per-frame IK poses. Stage 1 holds the finger motion at its starting value, as
-the paper does. Deterministic for ``settings.seed``; the inputs' values are never changed (the models and prior
-are moved to the device, the prior frozen); a cancelled fit raises Cancelled.
+no-prior and GMM start from the per-frame IK poses. Stage 1 holds the fingers at the per-frame IK poses for
+every method (the paper holds them at the prior's reconstruction; see `stages`). Deterministic for
+``settings.seed``; the inputs' values are never changed (the models and prior are moved to the device, the prior
+frozen); a cancelled fit raises Cancelled.
 """
 
 from __future__ import annotations
@@ -134,15 +135,15 @@ def _fit(inits: dict[str, HandInit], models: dict[str, HandModel], camera: Camer
         pose_model = _pose_model(init, settings, codec, prior, dt, device)
         problems.append(HandProblem(init, models[side], camera, pose_model, device))
 
-    def hands() -> dict[str, HandResult]:
-        return {problem.side: _result(problem, init) for problem, init in zip(problems, inits.values())}
+    def hands(fingers_held: bool = False) -> dict[str, HandResult]:
+        return {problem.side: _result(problem, init, fingers_held) for problem, init in zip(problems, inits.values())}
 
     reports: list[StageReport] = []
 
     def run(index: int) -> None:
         reports.append(run_stage(index, problems, settings, index > 1, progress, cancel))
         if on_stage is not None:
-            on_stage(index, hands())
+            on_stage(index, hands(fingers_held=index == 1))
 
     run(1)
     run(2)
@@ -153,10 +154,11 @@ def _fit(inits: dict[str, HandInit], models: dict[str, HandModel], camera: Camer
     return FitResult(hands(), reports)
 
 
-def _result(problem: HandProblem, init: HandInit) -> HandResult:
-    """The fitted arrays of one hand, checked finite."""
+def _result(problem: HandProblem, init: HandInit, fingers_held: bool = False) -> HandResult:
+    """The fitted arrays of one hand, checked finite; with ``fingers_held`` (after stage 1), the fingers stage 1
+    held rather than the pose model's."""
     with torch.no_grad():
-        pose, _ = problem.pose_model()
+        pose = problem.initial_pose if fingers_held else problem.pose_model()[0]
         rotation = problem.rotation()
         joints = problem.joints(pose, rotation)
         arrays = {"global_orient": matrix_to_axis_angle(rotation), "hand_pose": pose, "betas": problem.betas,

@@ -4,7 +4,8 @@ the data and smoothness terms; the finger pose comes from a pose model (`pose_mo
 Global orientation is a free 6D vector per frame (continuous, Gram-Schmidt to a rotation); the joints are the
 hand model's at that pose, rotated about the wrist and translated into the camera frame. The orientation data term
 applies only on frames whose orientation was observed (IK), the translation and reprojection terms only on frames
-with keypoints; infilled frames are left to the smoothness terms and the prior.
+with keypoints; infilled frames are left to the smoothness terms and the prior. ``initial_pose`` keeps the
+initialisation's per-frame finger poses, which stage 1 holds the fingers at.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class HandProblem(nn.Module):
         self.betas = nn.Parameter(tensor(init.betas).clone())
         self.register_buffer("orient_target", rotation)
         self.register_buffer("transl_target", tensor(init.transl))
+        self.register_buffer("initial_pose", tensor(init.hand_pose))
         self.register_buffer("keypoints", tensor(init.keypoints))
         self.register_buffer("confidence", tensor(init.confidence))
         self.register_buffer("box_diagonal", tensor(box_diagonals(init.keypoints, init.confidence)))
