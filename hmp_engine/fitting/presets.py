@@ -105,7 +105,7 @@ _BASELINE_STAGE2 = {
 coefficients); baselines run no stage 3, as in the paper's ablation."""
 
 _FRAME_TERMS = {"lab": {"orient": 2, "transl": 1, "orient_smooth": 1, "transl_smooth": 3, "betas": 10, "2d": 0.05},
-                "wild": {"orient": 1, "orient_smooth": 1, "transl": 10, "transl_smooth": 10, "betas": 10, "2d": 0.05}}
+                "wild": {"orient": 30, "orient_smooth": 1, "transl": 10, "transl_smooth": 10, "betas": 10, "2d": 0.05}}
 _PRESETS: dict[str, list[StageSettings]] = {
     "lab": [
         StageSettings(400, 0.05, {"orient": 3, "transl": 1, "orient_smooth": 1, "transl_smooth": 5, "betas": 3,
