@@ -9,14 +9,17 @@ The finger motion is real (mocap) or synthetic; the hand's place in front of the
 a seeded view (palm toward the camera, fingers up, turned up to ~40 degrees) and a smooth path of the hand's
 centre through random key frames (cubic spline) at about 0.42-0.6 m, inside the 1280x720 image. The mocap's own
 wrist rotation is kept, turned to face the camera.
-Motion files (docs/conventions.md) are used as they are when they carry a camera; otherwise the hand's mean
-wrist is placed 0.5 m in front of the default camera of a 1280x720 image. Sequences are handed around as
+Motion files are read in the formats `hmp train-prior` reads: motion interchange files (`hmp_engine.motion_file`) are
+used as they are when they carry a camera; otherwise, and for ARCTIC-style MANO files, the hand's mean wrist is
+placed 0.5 m in front of the default camera of a 1280x720 image; AMASS files carry no hand orientation, so their
+finger motion is placed like the built-in set's. Sequences are handed around as
 recipes (`Recipe`) so worker processes build them, the mocap fits included, in parallel.
 """
 
 from __future__ import annotations
 
 import functools
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -29,6 +32,7 @@ from hmp_engine.camera import Camera
 from hmp_engine.hand_model import HandModel, load_hand_model
 from hmp_engine.initialisation import posed_joints_numpy
 from hmp_engine.motion_file import read_motion
+from hmp_engine.prior.data import read_captured
 from hmp_engine.prior.real_motion import MarkerMocap, fit_marker_mocap, load_marker_mocap
 from hmp_engine.prior.synthetic import HELD_OUT_SEEDS, synthesize_sequence
 
@@ -160,23 +164,51 @@ def built_in_set(split: str) -> list[Recipe]:
     return synthetic + [functools.partial(mocap_truth, segment) for segment in MOCAP_SEGMENTS[split]]
 
 
-def file_recipes(path: str | Path, hand_model: str = "open") -> list[Recipe]:
-    """Recipes of every hand of a motion file (read here once to check it and find its hands)."""
-    return [functools.partial(file_truth, Path(path), side, hand_model) for side in read_motion(path).hands()]
+def file_recipes(path: str | Path, hand_model: str = "open", data_format: str = "motion-npz",
+                 mano_dir: str | None = None, frames: int | None = None) -> list[Recipe]:
+    """Recipes of every hand of a motion file in one of `prior.data.SUFFIXES`' formats (read here once to check it
+    and find its hands), each cut to its first `frames` frames when given."""
+    path = Path(path)
+    if data_format == "motion-npz":
+        return [functools.partial(file_truth, path, side, hand_model, frames) for side in read_motion(path).hands()]
+    hands = read_captured(path, data_format, mano_dir)
+    return [functools.partial(captured_truth, path, data_format, k, hand_model, mano_dir, frames)
+            for k in range(len(hands))]
 
 
-def file_truth(path: Path, side: str, hand_model: str = "open") -> GroundTruth:
+def file_truth(path: Path, side: str, hand_model: str = "open", frames: int | None = None) -> GroundTruth:
     """One hand of a motion file, placed FILE_DEPTH in front of the default camera when the file has no camera."""
     motion = read_motion(path)
     hand = motion.hands()[side]
     K, image_size = motion.camera_K, motion.image_size
     has_camera = K is not None and image_size is not None
     camera = Camera(K, image_size) if K is not None and image_size is not None else Camera.default(IMAGE_SIZE)
-    orient, pose, betas, transl = (np.asarray(a, dtype=np.float64)
-                                   for a in (hand.global_orient, hand.hand_pose, hand.betas, hand.transl))
+    cut = slice(0, frames)
+    orient, pose, betas, transl = (np.asarray(a, dtype=np.float64) for a in (hand.global_orient[cut],
+                                                                              hand.hand_pose[cut], hand.betas,
+                                                                              hand.transl[cut]))
     truth = GroundTruth(f"{path.name} {side}", side, motion.fps, orient, pose, betas, transl, camera,
-                        np.asarray(hand.valid, dtype=bool))
-    if has_camera:
-        return truth
-    wrist = truth.joints(load_hand_model(hand_model, side))[truth.valid, 0].mean(axis=0)
+                        np.asarray(hand.valid[cut], dtype=bool))
+    return truth if has_camera else _in_front(truth, hand_model)
+
+
+def captured_truth(path: Path, data_format: str, index: int, hand_model: str = "open", mano_dir: str | None = None,
+                   frames: int | None = None) -> GroundTruth:
+    """Hand `index` of an AMASS or ARCTIC file. With its own orientation and translation (ARCTIC) it is kept in the
+    capture's frame, its mean wrist FILE_DEPTH in front of the default camera; with finger motion only (AMASS), the
+    right hand (a left one mirrored) is placed in front of it like the built-in set, seeded by its name."""
+    hand = read_captured(path, data_format, mano_dir)[index]
+    name, cut = f"{path.name} {hand.side}", slice(0, frames)
+    betas = np.zeros(10) if hand.betas is None else hand.betas
+    if hand.global_orient is None or hand.transl is None:
+        pose = hand.sequence().hand_pose[cut].astype(np.float64)
+        return _placed(name, np.random.default_rng(zlib.crc32(name.encode())), FPS, pose, betas)
+    truth = GroundTruth(name, hand.side, hand.fps, hand.global_orient[cut], hand.hand_pose[cut], betas,
+                        hand.transl[cut], Camera.default(IMAGE_SIZE))
+    return _in_front(truth, hand_model)
+
+
+def _in_front(truth: GroundTruth, hand_model: str) -> GroundTruth:
+    """The truth moved so that its mean wrist (over valid frames) is FILE_DEPTH in front of its camera."""
+    wrist = truth.joints(load_hand_model(hand_model, truth.side))[truth.valid, 0].mean(axis=0)
     return replace(truth, transl=truth.transl - wrist + np.array([0.0, 0.0, FILE_DEPTH]))

@@ -18,6 +18,7 @@ from hmp_engine.cli import CommandError
 from hmp_engine.fitting.fit import default_prior_path
 from hmp_engine.hand_model import HandModelFileError, load_hand_model, resolve_model_source
 from hmp_engine.motion_file import MotionFileError
+from hmp_engine.prior.data import SUFFIXES, DataError, data_files, load_sequences
 from hmp_engine.prior.evaluate import markdown
 from hmp_engine.video import VideoError
 
@@ -42,6 +43,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     prior = benchmarks.add_parser("prior", help="reconstruction and infilling of held-out motion by a prior")
     prior.add_argument("--prior", type=Path, help="checkpoint (default: the bundled default prior)")
     prior.add_argument("--video", type=Path, help="video whose lifted motion is evaluated (default: the sample)")
+    _add_motion_arguments(prior, "motion files or folders also evaluated, as one set of real windows")
+    prior.add_argument("--motion-only", action="store_true",
+                       help="evaluate the --motion files only (skip the built-in synthetic, mocap and video sets)")
     prior.add_argument("-o", "--output", type=Path, required=True, metavar="REPORT", help="JSON report to write")
     prior.set_defaults(func=run_prior)
     _register_accuracy(benchmarks)
@@ -50,8 +54,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _register_accuracy(benchmarks: argparse._SubParsersAction) -> None:
     """Add `bench accuracy`."""
     accuracy = benchmarks.add_parser("accuracy", help="every method against ground truth, on simulated detections")
-    accuracy.add_argument("--motion", type=Path, nargs="+", metavar="FILE",
-                          help="ground-truth motion .npz files (default: the built-in held-out test set)")
+    _add_motion_arguments(accuracy, "ground-truth motion files or folders (default: the built-in held-out test set)")
+    accuracy.add_argument("--frames", type=int, metavar="N", help="score only the first N frames of each --motion hand")
     accuracy.add_argument("--hand-model", metavar="open|DIR", help="hand model: open (bundled) or a MANO folder")
     accuracy.add_argument("--occlusion", choices=tuple(OCCLUSION_LEVELS), default="normal",
                           help="simulated occlusions (default: normal; heavy: about a third of frames)")
@@ -67,6 +71,32 @@ def _register_accuracy(benchmarks: argparse._SubParsersAction) -> None:
                           help="replace the preset's iterations of stages 1-3 (quick checks only)")
     accuracy.add_argument("-o", "--output", type=Path, required=True, metavar="REPORT", help="JSON report to write")
     accuracy.set_defaults(func=run_accuracy)
+
+
+def _add_motion_arguments(parser: argparse.ArgumentParser, motion_help: str) -> None:
+    """--motion, --format and --mano-dir: motion files in the formats `hmp train-prior` reads."""
+    parser.add_argument("--motion", type=Path, nargs="+", default=[], metavar="PATH", help=motion_help)
+    parser.add_argument("--format", choices=tuple(SUFFIXES), default="motion-npz",
+                        help="format of the --motion files (default: motion-npz, HMP Studio's motion file)")
+    parser.add_argument("--mano-dir", metavar="DIR", help="MANO folder whose hands_mean / PCA arctic and relative "
+                                                          "AMASS poses need (default: --hand-model when a folder)")
+
+
+def _mano_dir(args: argparse.Namespace) -> str | None:
+    """--mano-dir, else --hand-model when it names a folder."""
+    hand_model = getattr(args, "hand_model", None)
+    return args.mano_dir or (hand_model if hand_model and Path(hand_model).is_dir() else None)
+
+
+def _motion_files(args: argparse.Namespace) -> list[Path]:
+    """The --motion files, folders searched for the format's files; CommandError when something is missing."""
+    try:
+        files = data_files(args.motion, SUFFIXES[args.format])
+    except DataError as error:
+        raise CommandError(str(error)) from error
+    if args.motion and not files:
+        raise CommandError(f"no {SUFFIXES[args.format]} files in {', '.join(map(str, args.motion))}")
+    return files
 
 
 def write_report(report: dict, path: Path) -> None:
@@ -118,9 +148,12 @@ def _checkpoint(args: argparse.Namespace) -> Path:
 def run_prior(args: argparse.Namespace) -> int:
     """Evaluate a prior checkpoint, write the report and print its tables."""
     checkpoint = _checkpoint(args)
+    if args.motion_only and not args.motion:
+        raise CommandError("--motion-only needs --motion files")
     try:
-        report = prior_report(checkpoint, args.video or sample_video())
-    except VideoError as error:
+        motion = load_sequences(_motion_files(args), args.format, _mano_dir(args)) if args.motion else []
+        report = prior_report(checkpoint, None if args.motion_only else args.video or sample_video(), motion)
+    except (VideoError, DataError, MotionFileError, HandModelFileError) as error:
         raise CommandError(str(error)) from error
     write_report(report, args.output)
     print(markdown(report["sets"]))
@@ -133,12 +166,15 @@ def run_accuracy(args: argparse.Namespace) -> int:
     checkpoint = _checkpoint(args)
     if args.iterations and min(args.iterations) < 0:
         raise CommandError("--iterations takes 3 counts >= 0")
+    if args.frames is not None and (args.frames < 3 or not args.motion):
+        raise CommandError("--frames takes a count >= 3, with --motion files")
     hand_model = str(resolve_model_source(args.hand_model))
     try:
         load_hand_model(hand_model, "right")
-        truths = ([recipe for path in args.motion for recipe in file_recipes(path, hand_model)] if args.motion
+        truths = ([recipe for path in _motion_files(args) for recipe in
+                   file_recipes(path, hand_model, args.format, _mano_dir(args), args.frames)] if args.motion
                   else built_in_set("test"))
-    except (HandModelFileError, MotionFileError) as error:
+    except (HandModelFileError, MotionFileError, DataError) as error:
         raise CommandError(str(error)) from error
     iterations = tuple(args.iterations) if args.iterations else None
     config = AccuracyConfig(checkpoint, args.occlusion, tuple(args.methods), args.seed, hand_model,

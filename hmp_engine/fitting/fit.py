@@ -3,9 +3,10 @@ optional stage 3 (+ per-frame residual finger poses around the motion stage 2 de
 the prior or one of the baselines.
 
 Each hand's finger motion starts from its initialisation: HMP and PCA encode it per window (z = encoder mean),
-no-prior and GMM start from the per-frame IK poses. Stage 1 holds the finger motion at its starting value, as
-the paper does. Deterministic for ``settings.seed``; the inputs' values are never changed (the models and prior
-are moved to the device, the prior frozen); a cancelled fit raises Cancelled.
+no-prior and GMM start from the per-frame IK poses. Stage 1 holds the fingers at the per-frame IK poses for
+every method (the paper holds them at the prior's reconstruction; see `stages`). Deterministic for
+``settings.seed``; the inputs' values are never changed (the models and prior are moved to the device, the prior
+frozen); a cancelled fit raises Cancelled.
 """
 
 from __future__ import annotations
@@ -142,15 +143,15 @@ def _fit(inits: dict[str, HandInit], models: dict[str, HandModel], camera: Camer
     hand_models = [models[side] for side in inits]
     problem = HandProblem(hand_inits, hand_models, camera, pose_model, device)
 
-    def hands() -> dict[str, HandResult]:
-        return _results(problem, hand_inits, hand_models)
+    def hands(fingers_held: bool = False) -> dict[str, HandResult]:
+        return _results(problem, hand_inits, hand_models, fingers_held)
 
     reports: list[StageReport] = []
 
     def run(index: int) -> None:
         reports.append(run_stage(index, problem, settings, index > 1, progress, cancel))
         if on_stage is not None:
-            on_stage(index, hands())
+            on_stage(index, hands(fingers_held=index == 1))
 
     run(1)
     run(2)
@@ -160,15 +161,17 @@ def _fit(inits: dict[str, HandInit], models: dict[str, HandModel], camera: Camer
     return FitResult(hands(), reports)
 
 
-def _results(problem: HandProblem, inits: list[HandInit], models: list[HandModel]) -> dict[str, HandResult]:
-    """The fitted arrays of every hand by side (in ``inits`` order, each with its model), checked finite."""
+def _results(problem: HandProblem, inits: list[HandInit], models: list[HandModel],
+             fingers_held: bool = False) -> dict[str, HandResult]:
+    """The fitted arrays of every hand by side (in ``inits`` order, each with its model), checked finite; with
+    ``fingers_held`` (after stage 1), the fingers stage 1 held rather than the pose model's."""
     with torch.no_grad():
-        pose, _ = problem.pose_model()
+        pose = problem.initial_pose if fingers_held else problem.pose_model()[0]
         rotation = problem.rotation()
         joints = problem.joints(pose, rotation)
-        batched = {"global_orient": matrix_to_axis_angle(rotation), "hand_pose": pose, "betas": problem.betas,
+        tensors = {"global_orient": matrix_to_axis_angle(rotation), "hand_pose": pose, "betas": problem.betas,
                    "transl": problem.transl, "joints": joints}
-        batched = {name: value.double().cpu().numpy() for name, value in batched.items()}
+        batched = {name: value.double().cpu().numpy() for name, value in tensors.items()}
     results = {}
     for index, (init, model) in enumerate(zip(inits, models)):
         arrays = {name: value[index] for name, value in batched.items()}

@@ -6,7 +6,8 @@ Global orientation is a free 6D vector per frame (continuous, Gram-Schmidt to a 
 hand model's at that pose, rotated about the wrist and translated into the camera frame. The orientation data term
 applies only on frames whose orientation was observed (IK), the translation and reprojection terms only on frames
 with keypoints; infilled frames are left to the smoothness terms and the prior. Each term is a mean per hand (H,),
-so a hand's terms and gradients are those it would have alone.
+so a hand's terms and gradients are those it would have alone. ``initial_pose`` keeps the initialisation's
+per-frame finger poses, which stage 1 holds the fingers at.
 
 While the finger pose is held fixed (stage 1), the hand model's joints are affine in the shape: `held_pose`
 evaluates that map once (offset and one basis vector per shape coefficient, per frame) so an iteration costs a
@@ -60,6 +61,7 @@ class HandProblem(nn.Module):
 
     orient_target: torch.Tensor  # observation buffers
     transl_target: torch.Tensor
+    initial_pose: torch.Tensor
     keypoints: torch.Tensor
     confidence: torch.Tensor
     box_diagonal: torch.Tensor
@@ -86,6 +88,7 @@ class HandProblem(nn.Module):
         self.betas = nn.Parameter(stacked("betas").clone())
         self.register_buffer("orient_target", rotation)
         self.register_buffer("transl_target", stacked("transl"))
+        self.register_buffer("initial_pose", stacked("hand_pose"))
         self.register_buffer("keypoints", stacked("keypoints"))
         self.register_buffer("confidence", stacked("confidence"))
         diagonals = np.stack([box_diagonals(init.keypoints, init.confidence) for init in inits])

@@ -7,6 +7,10 @@ together gives each the same result as fitting it alone. Every iteration reports
 ProgressEvent (stage name, iteration, the weighted value of each active term and the total) and checks the cancel
 token. A non-finite loss or gradient restores the last state whose loss was finite, halves the learning rate and
 restarts Adam's moments; the stage gives up improving (keeping that state) after MAX_RECOVERIES.
+
+A stage that does not train the pose (stage 1) holds the fingers at the initialisation's per-frame poses, not at
+the pose model's start: the prior's reconstruction of a poor initialisation bent the fingers wrongly, and the wrist
+turned to make them reproject (validation and real-motion figures in `presets`).
 """
 
 from __future__ import annotations
@@ -45,8 +49,7 @@ class _Stage:
         self.params = [param for param, _ in self.scaled]
         self.frozen: tuple[torch.Tensor, dict[str, torch.Tensor]] | None = None
         if not train_pose:
-            with torch.no_grad():
-                self.frozen = problem.pose_model()
+            self.frozen = (problem.initial_pose, {})  # stage 1: the initialisation's fingers
 
     def loss(self) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """The weighted total over hands and each active term's weighted value (summed over hands)."""

@@ -98,7 +98,26 @@ def _mano_file(mano_dir: str | os.PathLike | None, side: str, why: str) -> dict:
     return read_model_file(model_file(mano_dir, side))
 
 
-def load_amass(path: Path, mano_dir: str | os.PathLike | None = None) -> list[HandSequence]:
+@dataclass
+class CapturedHand:
+    """One hand of a capture file, flat-hand-mean, at the file's frame rate and on its own side (not mirrored), with
+    its global orientation (T, 3), translation (T, 3) and shape (10,) when the file holds them (AMASS keeps the
+    hand's orientation in the body's kinematic chain, so it has none)."""
+
+    side: str
+    hand_pose: np.ndarray
+    fps: float
+    source: str
+    global_orient: np.ndarray | None = None
+    transl: np.ndarray | None = None
+    betas: np.ndarray | None = None
+
+    def sequence(self) -> HandSequence:
+        """Its finger motion in our training convention (right hand, 30 fps)."""
+        return to_sequence(self.hand_pose, self.fps, self.side, self.source)
+
+
+def read_amass(path: Path, mano_dir: str | os.PathLike | None = None) -> list[CapturedHand]:
     """Both hands of an AMASS SMPL-H (156) or SMPL-X (165) npz, at its mocap frame rate."""
     with np.load(path, allow_pickle=False) as npz:
         data = {key: npz[key] for key in npz.files}
@@ -108,14 +127,19 @@ def load_amass(path: Path, mano_dir: str | os.PathLike | None = None) -> list[Ha
     if rate is None:
         raise DataError(f"{path}: no mocap_framerate / mocap_frame_rate")
     flat = bool(data.get("flat_hand_mean", True))
-    sequences = []
+    hands = []
     for side, columns in AMASS_HANDS[data["poses"].shape[1]].items():
         pose = data["poses"][:, columns].astype(np.float64)
         if not flat:
             why = f"{path} stores hand poses relative to the MANO mean"
             pose = pose + _mano_file(mano_dir, side, why)["hands_mean"]
-        sequences.append(to_sequence(pose, float(rate), side, str(path)))
-    return sequences
+        hands.append(CapturedHand(side, pose, float(rate), str(path)))
+    return hands
+
+
+def load_amass(path: Path, mano_dir: str | os.PathLike | None = None) -> list[HandSequence]:
+    """Both hands of an AMASS npz in our training convention."""
+    return [hand.sequence() for hand in read_amass(path, mano_dir)]
 
 
 def _load_object_npy(path: Path) -> object:
@@ -133,22 +157,38 @@ def _load_object_npy(path: Path) -> object:
     return array.item() if isinstance(array, np.ndarray) and array.shape == () else array
 
 
-def load_arctic(path: Path, mano_dir: str | os.PathLike | None, pca: bool = False,
-                fps: float = TARGET_FPS) -> list[HandSequence]:
+def read_arctic(path: Path, mano_dir: str | os.PathLike | None, pca: bool = False,
+                fps: float = TARGET_FPS) -> list[CapturedHand]:
     """Hands of an ARCTIC-style `.npy` dict {right, left: {rot, pose, trans, shape}}, poses relative to the mean."""
     data = _load_object_npy(path)
     if not isinstance(data, dict) or not any(side in data for side in ("right", "left")):
         raise DataError(f"{path}: expected a dict with 'right' and/or 'left' MANO parameters")
-    sequences = []
+    hands = []
     for side in ("right", "left"):
         if side not in data:
             continue
-        pose = np.asarray(data[side]["pose"], dtype=np.float64)
+        params = data[side]
+        pose = np.asarray(params["pose"], dtype=np.float64)
         mano = _mano_file(mano_dir, side, f"{path} stores poses relative to the MANO mean")
         if pca or pose.shape[1] < 45:
             pose = pose_from_pca(pose, mano["hands_components"])
-        sequences.append(to_sequence(pose + mano["hands_mean"], float(data.get("fps", fps)), side, str(path)))
-    return sequences
+        frames = len(pose)
+        shape = np.asarray(params.get("shape", np.zeros(10)), dtype=np.float64).reshape(-1, 10)
+        hands.append(CapturedHand(side, pose + mano["hands_mean"], float(data.get("fps", fps)), str(path),
+                                  _optional(params, "rot", frames), _optional(params, "trans", frames),
+                                  shape.mean(axis=0)))
+    return hands
+
+
+def _optional(params: dict, key: str, frames: int) -> np.ndarray | None:
+    """A (frames, 3) parameter of a hand's dict, or None when the file has no such key."""
+    return np.asarray(params[key], dtype=np.float64).reshape(frames, 3) if key in params else None
+
+
+def load_arctic(path: Path, mano_dir: str | os.PathLike | None, pca: bool = False,
+                fps: float = TARGET_FPS) -> list[HandSequence]:
+    """Hands of an ARCTIC-style `.npy` dict in our training convention."""
+    return [hand.sequence() for hand in read_arctic(path, mano_dir, pca, fps)]
 
 
 def load_motion_npz(path: Path) -> list[HandSequence]:
@@ -186,7 +226,7 @@ def load_synthetic(seeds: Iterable[int], duration_s: float = SYNTHETIC_SEQUENCE_
             for seed, pose in zip(seeds, poses)]
 
 
-def _files(paths: Iterable[str | os.PathLike], suffix: str) -> list[Path]:
+def data_files(paths: Iterable[str | os.PathLike], suffix: str) -> list[Path]:
     """The given files, and every file with `suffix` under the given folders, sorted."""
     found: list[Path] = []
     for path in map(Path, paths):
@@ -199,18 +239,30 @@ def _files(paths: Iterable[str | os.PathLike], suffix: str) -> list[Path]:
     return found
 
 
+SUFFIXES = {"amass": ".npz", "arctic": ".npy", "motion-npz": ".npz"}
+"""File name ending of each format of capture files (what folders are searched for)."""
+
+
+def read_captured(path: Path, data_format: str, mano_dir: str | os.PathLike | None = None,
+                  pca: bool = False) -> list[CapturedHand]:
+    """Every hand of an AMASS or ARCTIC file with all the parameters the file holds (motion-npz files are
+    read whole by `motion_file.read_motion`)."""
+    if data_format == "amass":
+        return read_amass(path, mano_dir)
+    if data_format == "arctic":
+        return read_arctic(path, mano_dir, pca)
+    raise DataError(f"{path}: no capture reader for format {data_format!r}; expected amass or arctic")
+
+
 def load_sequences(paths: Iterable[str | os.PathLike], data_format: str, mano_dir: str | os.PathLike | None = None,
                    pca: bool = False) -> list[HandSequence]:
     """All sequences of files / folders in one format (not synthetic: see load_synthetic), cropped if mocap."""
-    if data_format == "amass":
-        sequences = [seq for path in _files(paths, ".npz") for seq in load_amass(path, mano_dir)]
-    elif data_format == "arctic":
-        sequences = [seq for path in _files(paths, ".npy") for seq in load_arctic(path, mano_dir, pca)]
-    elif data_format == "motion-npz":
-        return [seq for path in _files(paths, ".npz") for seq in load_motion_npz(path)]
-    else:
+    if data_format not in SUFFIXES:
         raise DataError(f"unknown data format {data_format!r}; expected one of {', '.join(FORMATS)}")
-    return [crop_ends(seq) for seq in sequences]
+    files = data_files(paths, SUFFIXES[data_format])
+    if data_format == "motion-npz":
+        return [seq for path in files for seq in load_motion_npz(path)]
+    return [crop_ends(hand.sequence()) for path in files for hand in read_captured(path, data_format, mano_dir, pca)]
 
 
 def crop_ends(sequence: HandSequence, fraction: float = CROP_FRACTION) -> HandSequence:

@@ -1,0 +1,37 @@
+"""The fit keeps the wrist's rotation: the default preset has an orientation data term in every stage, and stage 1
+holds the fingers at the initialisation's per-frame poses (not the prior's reconstruction of them)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hmp_engine.bench.ground_truth import synthetic_truth
+from hmp_engine.bench.observations import OCCLUSION_LEVELS, simulate
+from hmp_engine.fitting import fit_hands, preset
+from hmp_engine.hand_model import load_hand_model
+from hmp_engine.initialisation import initialise_hand
+from hmp_engine.prior.checkpoint import load_prior
+from hmp_engine.prior.synthetic import HELD_OUT_SEEDS
+from tests.paths import REPO_ROOT
+
+
+def test_default_preset_has_an_orientation_data_term_in_every_stage() -> None:
+    for method in ("hmp", "no-prior", "gmm", "pca"):
+        assert all(stage.weight("orient") > 0 for stage in preset(method=method).stages)
+
+
+@pytest.mark.parametrize("method", ["hmp", "pca"])
+def test_stage_one_holds_the_initial_finger_poses(method: str) -> None:
+    truth = synthetic_truth(HELD_OUT_SEEDS[300], seconds=2.0)
+    model = load_hand_model("open", "right")
+    seen = simulate(truth.joints(model), truth.fps, truth.camera, OCCLUSION_LEVELS["normal"],
+                    np.random.default_rng(0))
+    init = initialise_hand(model, seen.keypoints, seen.world, seen.detected, truth.times, truth.camera, model)
+    stages = {}
+    settings = preset(method=method).with_iterations(3, 3, 0)
+    fit_hands({"right": init}, {"right": model}, truth.camera, settings,
+              load_prior(REPO_ROOT / "resources" / "priors" / "default.pt"),
+              on_stage=lambda index, hands: stages.__setitem__(index, hands["right"]))
+    np.testing.assert_allclose(stages[1].hand_pose, init.hand_pose, atol=1e-5)
+    assert np.abs(stages[2].hand_pose - init.hand_pose).max() > 1e-3  # stage 2 then moves them
