@@ -1,7 +1,7 @@
 """What an export writes: a project's fits as a motion (DESIGN.md section 4) of the chosen hands, frames and rate.
 
 Frames ``A:B`` select fit frames A to B-1. A new frame rate resamples that span at the video's real timestamps:
-rotations (global orientation and finger joints) by SLERP, translation linearly, validity from the nearest frame;
+rotations (global orientation and finger joints) by SLERP, translation linearly, validity (valid, observed) from the nearest frame;
 motion is interpolated, never decimated. Joints come from the hand model the project was fitted with.
 """
 
@@ -72,7 +72,8 @@ def project_motion(project: Project, models: dict[str, HandModel], frames: slice
     for side, model in models.items():
         arrays = project.fits[side].arrays
         hand = HandMotion(**{name: arrays[name] if name == "betas" else arrays[name][indices]
-                             for name in ("global_orient", "hand_pose", "betas", "transl", "valid")})
+                             for name in ("global_orient", "hand_pose", "betas", "transl", "valid")},
+                          observed=np.asarray(arrays.get("observed", arrays["valid"]), dtype=bool)[indices])
         if new_times is not None:
             hand = resample_hand(hand, source_times, new_times)
         hand.joints = hand_joints(model, hand)
@@ -95,6 +96,7 @@ def resample_hand(hand: HandMotion, times: np.ndarray, new_times: np.ndarray) ->
         hand_pose=slerp_resample(times, np.asarray(hand.hand_pose).reshape(-1, 15, 3), new_times).reshape(-1, 45),
         betas=hand.betas, transl=linear_resample(times, hand.transl, new_times),
         valid=np.asarray(hand.valid, dtype=bool)[nearest],
+        observed=None if hand.observed is None else np.asarray(hand.observed, dtype=bool)[nearest],
     )
 
 

@@ -37,7 +37,9 @@ from hmp_engine.rotations import matrix_to_axis_angle
 class HandResult:
     """A fitted hand: MANO parameters over T frames, its joints, and the joints of its initialisation.
 
-    valid (T,): frames from the first to the last with keypoints (the ends beyond are held, not estimated).
+    valid (T,): frames in the hand's motion, observed or infilled (absent frames, such as those before the first
+    and after the last with keypoints, or where the hand is out of the picture, hold values that are not
+    estimates); observed (T,): frames with keypoints (valid and not observed = infilled).
     """
 
     side: str
@@ -48,6 +50,7 @@ class HandResult:
     valid: np.ndarray
     joints: np.ndarray
     init_joints: np.ndarray
+    observed: np.ndarray
 
 
 StageCallback = Callable[[int, dict[str, "HandResult"]], None]
@@ -90,6 +93,7 @@ def _pose_model(init: HandInit, settings: FitSettings, codec: WindowCodec | None
                 dt: torch.Tensor, device: torch.device) -> nn.Module:
     """The starting finger-pose model of one hand for the settings' method."""
     left = init.side == "left"
+    present = None if init.present.all() else torch.as_tensor(init.present, device=device)
     if codec is not None:
         span = (codec.window_frames - 1) / codec.fps
         layout = layout_windows(init.times, span, settings.min_overlap)
@@ -97,8 +101,8 @@ def _pose_model(init: HandInit, settings: FitSettings, codec: WindowCodec | None
     if settings.method == "gmm":
         if prior is None:
             raise ValueError("method 'gmm' needs a motion prior checkpoint (its samples train the GMM)")
-        return FramePose(init.hand_pose, dt, left, gaussian_mixture(prior))
-    return FramePose(init.hand_pose, dt, left)
+        return FramePose(init.hand_pose, dt, left, gaussian_mixture(prior), present)
+    return FramePose(init.hand_pose, dt, left, present=present)
 
 
 def fit_hands(inits: dict[str, HandInit], models: dict[str, HandModel], camera: Camera, settings: FitSettings,
@@ -148,7 +152,7 @@ def _fit(inits: dict[str, HandInit], models: dict[str, HandModel], camera: Camer
     run(2)
     if settings.stages[2].iterations > 0 and codec is not None:
         for problem in problems:
-            problem.pose_model = ResidualPose(problem.pose_model, problem.dt)
+            problem.pose_model = ResidualPose(problem.pose_model, problem.dt, problem.present)
         run(3)
     return FitResult(hands(), reports)
 
@@ -165,8 +169,6 @@ def _result(problem: HandProblem, init: HandInit) -> HandResult:
     bad = [name for name, value in arrays.items() if not np.isfinite(value).all()]
     if bad:
         raise FloatingPointError(f"the {init.side} hand's fit produced non-finite {', '.join(bad)}")
-    observed = np.flatnonzero(init.confidence.sum(axis=1) > 0)
-    valid = np.zeros(init.num_frames, dtype=bool)
-    valid[observed[0]:observed[-1] + 1] = True
     init_joints = posed_joints_numpy(problem.model, init.global_orient, init.hand_pose, init.betas)
-    return HandResult(side=init.side, valid=valid, init_joints=init_joints + init.transl[:, None], **arrays)
+    return HandResult(side=init.side, valid=init.present.copy(), observed=init.observed.copy(),
+                      init_joints=init_joints + init.transl[:, None], **arrays)

@@ -59,29 +59,42 @@ def translation_data_loss(transl: torch.Tensor, target: torch.Tensor, mask: torc
     return masked_mean((transl - target).square().sum(dim=-1), mask)
 
 
-def orientation_smoothness(rotation: torch.Tensor, dt: torch.Tensor) -> torch.Tensor:
-    """L_os: 0.5 * mean squared angular speed (rad/s)^2 between consecutive (T, 3, 3) rotations."""
+def _mean_over(values: torch.Tensor, present: torch.Tensor | None, span: int) -> torch.Tensor:
+    """Mean of per-step ``values`` (T - span + 1, ...): over all steps, or over those whose ``span`` consecutive
+    frames are all ``present`` (T,) (steps touching an absent frame tie nothing together)."""
+    if present is None:
+        return values.mean()
+    mask = present[: len(present) - span + 1].clone()
+    for offset in range(1, span):
+        mask &= present[offset: len(present) - span + 1 + offset]
+    return masked_mean(values, mask)
+
+
+def orientation_smoothness(rotation: torch.Tensor, dt: torch.Tensor,
+                           present: torch.Tensor | None = None) -> torch.Tensor:
+    """L_os: 0.5 * mean squared angular speed (rad/s)^2 between consecutive (T, 3, 3) rotations (both present)."""
     if len(rotation) < 2:
         return rotation.new_zeros(())
     speed = geodesic_distance(rotation[1:], rotation[:-1]) / dt
-    return 0.5 * speed.square().mean()
+    return 0.5 * _mean_over(speed.square(), present, 2)
 
 
-def translation_smoothness(transl: torch.Tensor, dt: torch.Tensor) -> torch.Tensor:
-    """L_ts: 0.5 * mean squared speed per coordinate (m/s)^2 of (T, 3) translations."""
+def translation_smoothness(transl: torch.Tensor, dt: torch.Tensor, present: torch.Tensor | None = None) -> torch.Tensor:
+    """L_ts: 0.5 * mean squared speed per coordinate (m/s)^2 of (T, 3) translations (both frames present)."""
     if len(transl) < 2:
         return transl.new_zeros(())
     velocity = (transl[1:] - transl[:-1]) / dt[:, None]
-    return 0.5 * velocity.square().mean()
+    return 0.5 * _mean_over(velocity.square(), present, 2)
 
 
-def acceleration_loss(values: torch.Tensor, dt: torch.Tensor) -> torch.Tensor:
-    """Mean squared second derivative of a (T, D) sequence per unit per s^2, from the real frame intervals dt."""
+def acceleration_loss(values: torch.Tensor, dt: torch.Tensor, present: torch.Tensor | None = None) -> torch.Tensor:
+    """Mean squared second derivative of a (T, D) sequence per unit per s^2, from the real frame intervals dt
+    (over frame triples that are all present)."""
     if len(values) < 3:
         return values.new_zeros(())
     velocity = (values[1:] - values[:-1]) / dt[:, None]
     acceleration = (velocity[1:] - velocity[:-1]) / (0.5 * (dt[1:] + dt[:-1]))[:, None]
-    return acceleration.square().mean()
+    return _mean_over(acceleration.square(), present, 3)
 
 
 def betas_loss(betas: torch.Tensor) -> torch.Tensor:

@@ -106,14 +106,15 @@ class FramePose(nn.Module):
     """Per-frame poses optimised directly, with an acceleration penalty and an optional per-frame pose prior."""
 
     def __init__(self, init_pose: np.ndarray, dt: torch.Tensor, left: bool,
-                 frame_prior: Callable[[torch.Tensor], torch.Tensor] | None = None) -> None:
+                 frame_prior: Callable[[torch.Tensor], torch.Tensor] | None = None,
+                 present: torch.Tensor | None = None) -> None:
         super().__init__()
         self.pose = nn.Parameter(torch.as_tensor(init_pose, dtype=dt.dtype, device=dt.device).clone())
         self.register_buffer("dt", dt)
-        self.left, self.frame_prior = left, frame_prior
+        self.left, self.frame_prior, self.present = left, frame_prior, present
 
     def forward(self) -> PoseTerms:
-        terms = {"accel": acceleration_loss(self.pose, self.dt)}
+        terms = {"accel": acceleration_loss(self.pose, self.dt, self.present)}
         if self.frame_prior is not None:
             terms["prior"] = self.frame_prior(_mirror_if(self.left, self.pose))
         return self.pose, terms
@@ -122,13 +123,14 @@ class FramePose(nn.Module):
 class ResidualPose(nn.Module):
     """Stage 3: the motion a pose model settled on, held fixed, plus per-frame corrections kept small and smooth."""
 
-    def __init__(self, base: nn.Module, dt: torch.Tensor) -> None:
+    def __init__(self, base: nn.Module, dt: torch.Tensor, present: torch.Tensor | None = None) -> None:
         super().__init__()
         with torch.no_grad():
             self.register_buffer("base", base()[0].detach())
         self.delta = nn.Parameter(torch.zeros_like(self.base))
         self.register_buffer("dt", dt)
+        self.present = present
 
     def forward(self) -> PoseTerms:
         pose = self.base + self.delta
-        return pose, {"residual": self.delta.square().mean(), "accel": acceleration_loss(pose, self.dt)}
+        return pose, {"residual": self.delta.square().mean(), "accel": acceleration_loss(pose, self.dt, self.present)}

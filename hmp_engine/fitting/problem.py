@@ -4,7 +4,9 @@ the data and smoothness terms; the finger pose comes from a pose model (`pose_mo
 Global orientation is a free 6D vector per frame (continuous, Gram-Schmidt to a rotation); the joints are the
 hand model's at that pose, rotated about the wrist and translated into the camera frame. The orientation data term
 applies only on frames whose orientation was observed (IK), the translation and reprojection terms only on frames
-with keypoints; infilled frames are left to the smoothness terms and the prior.
+with keypoints; infilled frames are left to the smoothness terms and the prior. Absent frames (the hand is out of
+the picture, `detection.presence`) take part in no term: the smoothness terms skip every step that touches one,
+so each stretch between absent runs moves on its own and the absent frames keep their initial values.
 """
 
 from __future__ import annotations
@@ -66,6 +68,8 @@ class HandProblem(nn.Module):
         self.register_buffer("pose_observed", tensor(init.pose_observed, torch.bool))
         self.register_buffer("transl_observed", tensor(init.transl_observed, torch.bool))
         self.register_buffer("dt", tensor(frame_intervals(init.times)))
+        self.present = None if init.present.all() else tensor(init.present, torch.bool)
+        """(T,) bool frames in the motion, or None when every frame is (the terms then skip no step)."""
 
     def frame_parameters(self) -> list[tuple[nn.Parameter, float]]:
         """The stage-1 variables (orientation, translation, shape), each with its learning-rate scale."""
@@ -90,7 +94,7 @@ class HandProblem(nn.Module):
             "2d": losses.reprojection_loss(projected, self.keypoints, self.confidence, self.box_diagonal),
             "orient": losses.orientation_data_loss(rotation, self.orient_target, self.pose_observed),
             "transl": losses.translation_data_loss(self.transl, self.transl_target, self.transl_observed),
-            "orient_smooth": losses.orientation_smoothness(rotation, self.dt),
-            "transl_smooth": losses.translation_smoothness(self.transl, self.dt),
+            "orient_smooth": losses.orientation_smoothness(rotation, self.dt, self.present),
+            "transl_smooth": losses.translation_smoothness(self.transl, self.dt, self.present),
             "betas": losses.betas_loss(self.betas),
         }
