@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 
+from hmp_engine.cli.info import summary
 from hmp_engine.detection import DetectionResult, HandObservation, detect_video, link_tracks
 from hmp_engine.detection.presence import ABSENT, INFILLED, OBSERVED, frame_states
 from hmp_engine.export import ExportOptions, export_project
@@ -24,6 +25,7 @@ from hmp_engine.render import OverlayOptions, fit_models, overlay_renderer
 from hmp_engine.session import Project, VideoRef
 from hmp_engine.video import open_video
 
+from blender_reader import blender_process, import_into_blender
 from conftest import SAMPLE_VIDEO
 from leaving_clip import LeavingClip, make_leaving_clip
 
@@ -91,9 +93,27 @@ def test_the_motion_npz_says_which_frames_are_absent_and_infilled(project: Proje
     assert hand.valid[list(clip.blanked)].all() and not hand.observed[list(clip.blanked)].any()
     with np.load(path) as data:
         assert data["right_observed"].dtype == bool and data["right_observed"].sum() < data["right_valid"].sum()
+    line = next(line for line in summary(project) if line.startswith("  right: "))  # hmp info
+    assert line.endswith(f"frames observed, {len(clip.blanked)} infilled, {int((~hand.valid).sum())} absent")
     resampled = tmp_path / "motion_15fps.npz"
     export_project(project, resampled, "npz", ExportOptions(fps=15.0))
     assert not read_motion(resampled).right.valid[clip.out.start // 2 + 1: clip.out.stop // 2 - 1].any()
+
+
+@pytest.mark.parametrize("suffix", [".fbx", ".glb"])
+def test_animation_exports_hide_the_hand_on_absent_frames(project: Project, clip: LeavingClip, tmp_path: Path,
+                                                         suffix: str) -> None:
+    """Blender's importers see the skinned mesh collapsed to a point on an absent frame and whole elsewhere."""
+    path = tmp_path / f"leaving{suffix}"
+    export_project(project, path, suffix[1:])
+    extents = {}
+    with blender_process() as blender:
+        for frame in (clip.out.start + 20, clip.blanked.start + 2, clip.blanked.start - 2):
+            scene = blender.submit(import_into_blender, path, {}, 1, mesh_frame=frame,
+                                   scene_fps=clip.fps if suffix == ".glb" else None).result()
+            extents[frame] = float(np.ptp(scene.meshes["right_hand_mesh"], axis=0).max())  # glTF adds bone shapes
+    assert extents[clip.out.start + 20] < 1e-4
+    assert extents[clip.blanked.start + 2] > 0.05 and extents[clip.blanked.start - 2] > 0.05
 
 
 def test_the_overlay_draws_no_mesh_on_absent_frames_and_a_dimmed_one_on_infilled(project: Project,

@@ -1,8 +1,9 @@
 """What an export writes: a project's fits as a motion (DESIGN.md section 4) of the chosen hands, frames and rate.
 
 Frames ``A:B`` select fit frames A to B-1. A new frame rate resamples that span at the video's real timestamps:
-rotations (global orientation and finger joints) by SLERP, translation linearly, validity (valid, observed) from the nearest frame;
-motion is interpolated, never decimated. Joints come from the hand model the project was fitted with.
+rotations (global orientation and finger joints) by SLERP, translation linearly, validity (valid, observed) from
+the nearest frame; motion is interpolated, never decimated. Joints come from the hand model the project was fitted
+with.
 """
 
 from __future__ import annotations
