@@ -18,9 +18,9 @@ ROWS_PER_TRACK = 22
 EDIT_MARK = np.array([0, 200, 255], dtype=np.uint8)
 OCCLUDED = (np.array([104, 104, 104], dtype=np.uint8), np.array([72, 72, 72], dtype=np.uint8))
 """Two greys alternating by frame and joint: occluded cells read as hatched."""
-INFILLED = (np.array([92, 122, 178], dtype=np.uint8), np.array([62, 86, 132], dtype=np.uint8))
+INFILLED_STRIPES = (np.array([92, 122, 178], dtype=np.uint8), np.array([62, 86, 132], dtype=np.uint8))
 """Two blue-greys alternating by frame: frames the fit infilled."""
-ABSENT = np.array([74, 28, 32], dtype=np.uint8)
+ABSENT_FILL = np.array([74, 28, 32], dtype=np.uint8)
 """Frames where the fitted hand is absent (out of the picture, or missing too long to infill)."""
 _RAMP_AT = np.array([0.0, 0.5, 1.0])
 _RAMP = np.array([[215, 48, 39], [254, 224, 139], [26, 152, 80]], dtype=np.float64)
@@ -61,9 +61,9 @@ def shade_fit_states(image: np.ndarray, valid: np.ndarray, observed: np.ndarray)
     infilled = (np.asarray(valid[:frames], dtype=bool) & ~np.asarray(observed[:frames], dtype=bool))[None] & empty
     absent = ~np.asarray(valid[:frames], dtype=bool)[None] & empty
     stripe = (np.arange(frames) // 2 % 2).astype(bool)[None].repeat(21, axis=0)
-    joints[infilled & ~stripe, :3] = INFILLED[0]
-    joints[infilled & stripe, :3] = INFILLED[1]
-    joints[absent, :3] = ABSENT
+    joints[infilled & ~stripe, :3] = INFILLED_STRIPES[0]
+    joints[infilled & stripe, :3] = INFILLED_STRIPES[1]
+    joints[absent, :3] = ABSENT_FILL
     joints[infilled | absent, 3] = 255
 
 

@@ -1,5 +1,6 @@
 """Hands that leave the picture: frame states (observed, infilled, absent), the fit and its exports leaving absent
-frames out, the overlay drawing none there and infilled frames dimmed, and phantom tracks merged or dropped.
+frames out, the overlay drawing none there and infilled frames dimmed, the timeline shading both, the Fit dock's
+longest infilled gap, and phantom tracks merged or dropped.
 
 The clip is made at test time from the bundled sample by sliding a crop window across it (`leaving_clip`).
 """
@@ -14,9 +15,9 @@ import torch
 
 from hmp_engine.cli.info import summary
 from hmp_engine.detection import DetectionResult, HandObservation, detect_video, link_tracks
-from hmp_engine.detection.presence import ABSENT, INFILLED, OBSERVED, frame_states
+from hmp_engine.detection.presence import ABSENT, DEFAULT_MAX_GAP_S, INFILLED, OBSERVED, frame_states
 from hmp_engine.export import ExportOptions, export_project
-from hmp_engine.fitting import ProjectFit, default_prior_path, fit_project, preset
+from hmp_engine.fitting import FitSettings, ProjectFit, default_prior_path, fit_project, preset
 from hmp_engine.fitting.losses import translation_smoothness
 from hmp_engine.hand_model import load_hand_model
 from hmp_engine.motion_file import read_motion
@@ -24,6 +25,8 @@ from hmp_engine.prior.checkpoint import load_prior
 from hmp_engine.render import OverlayOptions, fit_models, overlay_renderer
 from hmp_engine.session import Project, VideoRef
 from hmp_engine.video import open_video
+from hmp_studio.timeline_image import ABSENT_FILL, INFILLED_STRIPES, ROWS_PER_TRACK, timeline_rgba
+from hmp_studio.weights_tree import MAX_GAP, WeightsTree
 
 from blender_reader import blender_process, import_into_blender
 from conftest import SAMPLE_VIDEO
@@ -187,3 +190,22 @@ def test_smoothness_ties_no_step_that_touches_an_absent_frame() -> None:
     present = torch.tensor([True, True, False, True])
     assert float(translation_smoothness(transl, dt, present)) == 0.0
     assert float(translation_smoothness(transl, dt)) > 0.0
+
+
+def test_the_fit_dock_edits_the_longest_infilled_gap_and_the_project_keeps_it(qtbot) -> None:
+    tree = WeightsTree()
+    qtbot.addWidget(tree)
+    assert tree.settings().max_gap_s == DEFAULT_MAX_GAP_S
+    tree.root.child(MAX_GAP).setValue(0.5)
+    stored = tree.settings().to_dict()  # what a fit stores as the project's weights
+    assert FitSettings.from_dict(stored).max_gap_s == 0.5
+    tree.load(FitSettings.from_dict(stored))
+    assert tree.settings().max_gap_s == 0.5
+
+
+def test_the_timeline_shades_infilled_and_absent_frames(project: Project, clip: LeavingClip) -> None:
+    rows = timeline_rgba(project, clip.num_frames)[1:ROWS_PER_TRACK]  # the joint rows of the fitted track
+    infilled, absent = rows[:, list(clip.blanked), :3], rows[:, list(clip.out), :3]
+    assert (rows[:, list(clip.blanked), 3] == 255).all() and (rows[:, list(clip.out), 3] == 255).all()
+    assert (infilled[..., None, :] == np.stack(INFILLED_STRIPES)).all(axis=-1).any(axis=-1).all()
+    assert (absent == ABSENT_FILL).all()

@@ -93,7 +93,7 @@ def splice_fits(stored: dict[str, HandFit], refit: dict[str, HandFit], start: in
 
 
 def _arrays(hand: HandResult) -> dict[str, np.ndarray]:
-    """The HandFit arrays (session.FIT_ARRAYS) of a fitted hand."""
+    """The HandFit arrays of a fitted hand: session.FIT_ARRAYS and "observed" (fits stored before it lack it)."""
     return {"global_orient": hand.global_orient, "hand_pose": hand.hand_pose, "betas": hand.betas,
             "transl": hand.transl, "valid": hand.valid, "observed": hand.observed}
 
