@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import torch
 
+from hmp_engine.cli import main
 from hmp_engine.cli.info import summary
 from hmp_engine.detection import DetectionResult, HandObservation, detect_video, link_tracks
 from hmp_engine.detection.presence import ABSENT, DEFAULT_MAX_GAP_S, INFILLED, OBSERVED, frame_states
@@ -23,7 +24,7 @@ from hmp_engine.hand_model import load_hand_model
 from hmp_engine.motion_file import read_motion
 from hmp_engine.prior.checkpoint import load_prior
 from hmp_engine.render import OverlayOptions, fit_models, overlay_renderer
-from hmp_engine.session import Project, VideoRef
+from hmp_engine.session import Project, VideoRef, load_project
 from hmp_engine.video import open_video
 from hmp_studio.timeline_image import ABSENT_FILL, INFILLED_STRIPES, ROWS_PER_TRACK, timeline_rgba
 from hmp_studio.weights_tree import MAX_GAP, WeightsTree
@@ -209,3 +210,14 @@ def test_the_timeline_shades_infilled_and_absent_frames(project: Project, clip: 
     assert (rows[:, list(clip.blanked), 3] == 255).all() and (rows[:, list(clip.out), 3] == 255).all()
     assert (infilled[..., None, :] == np.stack(INFILLED_STRIPES)).all(axis=-1).any(axis=-1).all()
     assert (absent == ABSENT_FILL).all()
+
+
+def test_hmp_fit_takes_the_longest_infilled_gap(project: Project, clip: LeavingClip, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    path = project.save(tmp_path / "leaving.hmp")
+    assert main(["fit", str(path), "--max-gap", "-1"]) == 1
+    assert "--max-gap takes seconds >= 0" in capsys.readouterr().err
+    assert main(["fit", str(path), "--max-gap", "0.1", "--iterations", "2", "2", "0"]) == 0
+    fit = load_project(path)
+    assert not fit.fits["right"].arrays["valid"][list(clip.blanked)].any()  # 5 frames = 0.17 s > 0.1 s: absent
+    assert FitSettings.from_dict(fit.weights).max_gap_s == 0.1
