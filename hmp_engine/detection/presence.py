@@ -23,8 +23,6 @@ import numpy as np
 ABSENT, INFILLED, OBSERVED = 0, 1, 2
 """Frame states, as stored in per-frame state arrays (int8)."""
 
-STATE_NAMES = {ABSENT: "absent", INFILLED: "infilled", OBSERVED: "observed"}
-
 DEFAULT_MAX_GAP_S = 2.0
 """Seconds: the longest run of missing frames infilled inside the picture. 1 s would do for most occlusions; 2 s
 keeps the accuracy benchmark's whole-hand gaps (up to 60 frames at 30 fps) infilled, where the prior still
@@ -96,9 +94,3 @@ def frame_states(observed: np.ndarray, boxes: np.ndarray, times: np.ndarray, ima
             states[start:stop] = ABSENT
     return states
 
-
-def present_runs(states: np.ndarray) -> list[tuple[int, int]]:
-    """[start, stop) of every run of frames that are not absent."""
-    present = np.concatenate([[False], np.asarray(states) != ABSENT, [False]])
-    edges = np.flatnonzero(np.diff(present.astype(np.int8)))
-    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
