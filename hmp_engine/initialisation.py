@@ -5,7 +5,9 @@ are image-aligned, i.e. the OpenCV camera's), with one shape per hand from the b
 only. The translation of each frame with 2D keypoints is the least-squares solution placing the posed joints
 on them under the camera (the depth follows from the hand's metric size against its pixel size). Frames without
 a detection get their rotations by SLERP and their translation by linear interpolation between the nearest
-solved frames, holding the first / last solved value beyond the ends.
+solved frames, holding the first / last solved value beyond the ends. Each frame also gets its state (observed,
+infilled or absent, `detection.presence`): absent frames hold those interpolated values but are not part of the
+fitted motion.
 
 Left hands: the IK (like the prior) is built around right hands, so a left hand's landmarks are mirrored
 (x -> -x), lifted with the right model and the result mirrored back (axis-angle y, z negated); a left model that
@@ -21,6 +23,7 @@ import numpy as np
 import torch
 
 from hmp_engine.camera import Camera
+from hmp_engine.detection.presence import ABSENT, DEFAULT_MAX_GAP_S, OBSERVED, frame_states, keypoint_boxes
 from hmp_engine.hand_model import HandModel, mediapipe_to_mano21
 from hmp_engine.ik import fit_mediapipe_world
 from hmp_engine.rotations import fill_linear_gaps, fill_rotation_gaps, mirror_axis_angle
@@ -41,7 +44,8 @@ class HandInit:
     global_orient (T, 3), hand_pose (T, 45) axis-angle in the hand's own side convention; betas (10,);
     transl (T, 3) metres in the camera frame; keypoints (T, 21, 2) pixels and confidence (T, 21), MANO-21 order
     (confidence 0 = unobserved; manual edits have 1); times (T,) seconds; pose_observed (T,): frames whose
-    rotations came from IK (others were infilled); transl_observed (T,): frames whose translation was solved.
+    rotations came from IK (others were infilled); transl_observed (T,): frames whose translation was solved;
+    state (T,) int8: ABSENT, INFILLED or OBSERVED (`detection.presence`).
     """
 
     side: str
@@ -54,11 +58,22 @@ class HandInit:
     times: np.ndarray
     pose_observed: np.ndarray
     transl_observed: np.ndarray
+    state: np.ndarray
 
     @property
     def num_frames(self) -> int:
         """Frames initialised."""
         return len(self.times)
+
+    @property
+    def present(self) -> np.ndarray:
+        """(T,) bool: frames that are part of the hand's motion (observed or infilled, not absent)."""
+        return self.state != ABSENT
+
+    @property
+    def observed(self) -> np.ndarray:
+        """(T,) bool: frames with a detection or manual keypoints."""
+        return self.state == OBSERVED
 
 
 def lift_landmarks(right_model: HandModel, world: np.ndarray, side: str) -> tuple[np.ndarray, np.ndarray]:
@@ -72,9 +87,11 @@ def lift_landmarks(right_model: HandModel, world: np.ndarray, side: str) -> tupl
 
 
 def initialise_hand(model: HandModel, keypoints: np.ndarray, world: np.ndarray, detected: np.ndarray,
-                    times: np.ndarray, camera: Camera, right_model: HandModel | None = None) -> HandInit:
+                    times: np.ndarray, camera: Camera, right_model: HandModel | None = None,
+                    max_gap_s: float = DEFAULT_MAX_GAP_S) -> HandInit:
     """Initial motion of one hand from (T, 21, 3) pixel keypoints + confidence and (T, 21, 3) world landmarks,
-    both in MediaPipe order (keypoints with manual edits applied), detected (T,) and frame times (T,) seconds.
+    both in MediaPipe order (keypoints with manual edits applied), detected (T,) and frame times (T,) seconds;
+    runs of missing frames longer than ``max_gap_s`` seconds are absent.
 
     ``model`` is the hand's own model; ``right_model`` (required for a left hand) lifts the landmarks. Raises
     ValueError if no frame is detected or no frame has enough keypoints to place the hand.
@@ -95,10 +112,15 @@ def initialise_hand(model: HandModel, keypoints: np.ndarray, world: np.ndarray, 
     transl, solved = solve_translation(joints, pixels, confidence, camera)
     if not solved.any():
         raise ValueError(f"no frame has {MIN_JOINTS_FOR_TRANSLATION} observed keypoints of the {model.side} hand")
+    seen = detected[:, None] | (np.asarray(keypoints)[..., 2] > 0)  # detected hands, manual keypoints
+    observed = seen.any(axis=1)
+    state = frame_states(observed, keypoint_boxes(keypoints, seen), np.asarray(times, dtype=np.float64),
+                         camera.image_size, max_gap_s)
     return HandInit(
         side=model.side, global_orient=global_orient, hand_pose=hand_pose, betas=betas,
         transl=fill_linear_gaps(transl, solved), keypoints=pixels, confidence=confidence,
         times=np.asarray(times, dtype=np.float64), pose_observed=detected, transl_observed=solved,
+        state=state,
     )
 
 

@@ -3,8 +3,11 @@ benchmark and the prior trainer read.
 
 Keys: ``version``, ``fps``, ``num_frames``, ``hand_model``, optional ``camera_K`` (3, 3) and ``image_size``
 (w, h); per side s in {right, left} present: ``{s}_global_orient`` (T, 3), ``{s}_hand_pose`` (T, 45),
-``{s}_betas`` (10,), ``{s}_transl`` (T, 3), ``{s}_valid`` (T,) bool, optional ``{s}_joints`` (T, 21, 3).
-Poses are flat-hand-mean axis-angle; units are metres, seconds and radians.
+``{s}_betas`` (10,), ``{s}_transl`` (T, 3), ``{s}_valid`` (T,) bool, optional ``{s}_joints`` (T, 21, 3) and
+``{s}_observed`` (T,) bool. ``valid`` marks the frames that hold an estimate (the hand is in the picture, seen or
+infilled); ``observed`` the valid frames where the hand was seen (valid and not observed: infilled, e.g. hidden
+behind an object). Values on frames that are not valid are placeholders. Poses are flat-hand-mean axis-angle;
+units are metres, seconds and radians.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ class HandMotion:
     transl: np.ndarray  # (T, 3)
     valid: np.ndarray  # (T,) bool
     joints: np.ndarray | None = None  # (T, 21, 3)
+    observed: np.ndarray | None = None  # (T,) bool
 
     @property
     def num_frames(self) -> int:
@@ -56,10 +60,13 @@ class HandMotion:
                     "transl": (frames, 3), "valid": (frames,)}
         if self.joints is not None:
             expected["joints"] = (frames, 21, 3)
+        if self.observed is not None:
+            expected["observed"] = (frames,)
         problems = [f"{name} has shape {np.shape(getattr(self, name))}, expected {shape}"
                     for name, shape in expected.items() if np.shape(getattr(self, name)) != shape]
-        if np.asarray(self.valid).dtype != bool:
-            problems.append(f"valid has dtype {np.asarray(self.valid).dtype}, expected bool")
+        for name in ("valid", "observed"):
+            if (flags := getattr(self, name)) is not None and np.asarray(flags).dtype != bool:
+                problems.append(f"{name} has dtype {np.asarray(flags).dtype}, expected bool")
         for name in ("global_orient", "hand_pose", "betas", "transl", "joints"):
             value = getattr(self, name)
             if value is not None and not np.all(np.isfinite(np.asarray(value, dtype=np.float64))):
@@ -116,6 +123,8 @@ def _arrays(motion: Motion) -> dict[str, np.ndarray]:
             if (value := getattr(hand, name)) is not None:
                 arrays[f"{side}_{name}"] = np.asarray(value, dtype=np.float32)
         arrays[f"{side}_valid"] = np.asarray(hand.valid, dtype=bool)
+        if hand.observed is not None:
+            arrays[f"{side}_observed"] = np.asarray(hand.observed, dtype=bool)
     return arrays
 
 
@@ -149,7 +158,7 @@ def _hand(path: Path, data: dict[str, np.ndarray], side: str) -> HandMotion | No
     return HandMotion(
         global_orient=data[f"{side}_global_orient"], hand_pose=data[f"{side}_hand_pose"],
         betas=data[f"{side}_betas"], transl=data[f"{side}_transl"], valid=data[f"{side}_valid"],
-        joints=data.get(f"{side}_joints"),
+        joints=data.get(f"{side}_joints"), observed=data.get(f"{side}_observed"),
     )
 
 

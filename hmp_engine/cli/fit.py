@@ -1,7 +1,8 @@
 """`hmp fit`: the HMP fit of every hand in a project (or a video, detected first), stored in the project.
 
 Settings: the project's stored weights when it has them and neither --preset nor --method is given, else the
-named preset (default "wild") for the method; --iterations then overrides the stages' iteration counts.
+named preset (default "wild") for the method; --iterations then overrides the stages' iteration counts and
+--max-gap the longest run of missing frames infilled (longer runs, and a hand that left the picture, are absent).
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--iterations", type=int, nargs="+", metavar="N", help="iterations of stage 1, 2 [, 3]")
     parser.add_argument("--focal", type=float, metavar="PX", help="focal length in pixels (default: 0.75 x long side)")
     parser.add_argument("--seed", type=int, help="random seed (default: the settings')")
+    parser.add_argument("--max-gap", type=float, metavar="S",
+                        help="longest run of missing frames to infill, in seconds (default: the settings', 2)")
     parser.add_argument("--save-motion", type=Path, metavar="NPZ", help="also write the motion .npz")
     parser.add_argument("--force", action="store_true",
                         help="replace an output the write rule protects (an existing project other than the input)")
@@ -117,6 +120,10 @@ def _settings(args: argparse.Namespace, weights: dict) -> FitSettings:
         settings = settings.with_iterations(*args.iterations)
     if args.seed is not None:
         settings.seed = args.seed
+    if args.max_gap is not None:
+        if not args.max_gap >= 0:
+            raise CommandError(f"--max-gap takes seconds >= 0, not {args.max_gap}")
+        settings.max_gap_s = args.max_gap
     return settings
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import numpy as np
+
 from hmp_engine.cli import CommandError
 from hmp_engine.session import Project, ProjectError, load_project
 
@@ -41,6 +43,11 @@ def summary(project: Project) -> list[str]:
         )
     lines.append(f"Edits:    {project.num_edits}")
     lines.append(f"Fits:     {', '.join(sorted(project.fits)) or 'none'}")
+    for side, fit in sorted(project.fits.items()):
+        valid = np.asarray(fit.arrays["valid"], dtype=bool)
+        observed = np.asarray(fit.arrays.get("observed", valid), dtype=bool) & valid
+        lines.append(f"  {side}: {int(observed.sum())} frames observed, {int((valid & ~observed).sum())} infilled, "
+                     f"{int((~valid).sum())} absent")
     lines.append(f"Weights:  {', '.join(sorted(project.weights)) or 'none'}")
     lines.append(f"Saved:    created {project.created}, modified {project.modified}")
     return lines

@@ -9,8 +9,13 @@ where a pair is allowed only if the distance term is at most ``max_distance`` (s
 frames since the track was last seen, up to ``MAX_GAP_SCALE``). The label is a weak vote: it only decides
 between tracks at similar distances. A detection that matches no track by motion re-joins the most recently
 seen unmatched track of the same majority side (a hand that left the picture and came back), otherwise it
-starts a new track. Near-duplicate detections of one hand in a frame (box IoU above ``duplicate_iou``) keep
-only the one that continues a track best. A track's side is the score-weighted majority of its labels.
+starts a new track. Near-duplicate detections of one hand in a frame (box IoU above ``duplicate_iou``, or the
+smaller box lying almost wholly in the larger: ``DUPLICATE_CONTAINMENT``) keep only the one that continues a track
+best. A track's side is the score-weighted majority of its labels.
+
+Short tracks (fewer than ``MIN_TRACK_FRAMES`` detections) beside a real hand are misreads of it: one that lies in
+a longer track's gap, near where that hand was last (or next) seen, is merged into it; one that shares a frame
+with a longer track is dropped. A short track alone in its stretch of video is kept (a hand seen briefly).
 """
 
 from __future__ import annotations
@@ -24,6 +29,16 @@ from scipy.optimize import linear_sum_assignment
 SIDES = ("right", "left")
 LABEL_COST = 0.25  # added when a detection's label differs from the track's majority side
 MAX_GAP_SCALE = 5.0  # the motion gate widens with the gap in frames, at most this many times
+MIN_TRACK_FRAMES = 5
+"""Tracks with fewer detections are merged into or dropped beside a longer track (phantom 1-3 frame tracks on
+real clips were misreads of the real hand; README, "Hands that leave the picture")."""
+NEAR_DIAGONALS = 2.0
+"""A short track continues a longer one across its gap when its box centre lies within this many box diagonals
+of the longer track's box on the nearest frame it was seen."""
+DUPLICATE_CONTAINMENT = 0.9
+"""Share of the smaller box inside the larger above which two detections are one hand: a hand cut by the image
+border was also read as a smaller hand of the other side nested in its box (IoU about 0.5; README, "Hands that
+leave the picture")."""
 _FORBIDDEN = 1e9
 
 
@@ -94,13 +109,20 @@ def _motion_distance(observation: HandObservation, track: _Track) -> float:
     return float(np.linalg.norm(observation.keypoints - track.last.keypoints, axis=1).mean()) / diagonal
 
 
-def _iou(a: np.ndarray, b: np.ndarray) -> float:
-    """Intersection over union of two x0, y0, x1, y1 boxes."""
+def _overlaps(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """Intersection over union of two x0, y0, x1, y1 boxes, and the share of the smaller box inside the other."""
     width = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
     height = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
     inter = width * height
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
+    areas = ((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    union = sum(areas) - inter
+    return (inter / union if union > 0 else 0.0), (inter / min(areas) if min(areas) > 0 else 0.0)
+
+
+def _duplicates(a: np.ndarray, b: np.ndarray, duplicate_iou: float) -> bool:
+    """Whether two boxes of one frame are one hand read twice."""
+    iou, contained = _overlaps(a, b)
+    return iou > duplicate_iou or contained > DUPLICATE_CONTAINMENT
 
 
 def _costs(
@@ -125,7 +147,7 @@ def _without_duplicates(
     order = sorted(range(len(observations)), key=lambda i: (best[i], -observations[i].score))
     kept: list[int] = []
     for i in order:
-        if all(_iou(observations[i].box, observations[j].box) <= duplicate_iou for j in kept):
+        if not any(_duplicates(observations[i].box, observations[j].box, duplicate_iou) for j in kept):
             kept.append(i)
     return sorted(kept)
 
@@ -150,7 +172,52 @@ def link_tracks(
             if i not in matched:
                 matched[i] = _rejoin_or_new(observations[i], tracks, set(matched.values()), frame)
             tracks[matched[i]].add(frame, i, observations[i])
-    return [track.members for track in tracks]
+    return absorb_short_tracks([track.members for track in tracks], frames)
+
+
+def absorb_short_tracks(tracks: list[list[tuple[int, int]]],
+                        frames: Sequence[Sequence[HandObservation]]) -> list[list[tuple[int, int]]]:
+    """The tracks with every short one merged into a longer track whose gap it fills near that hand, dropped when
+    it shares a frame with a longer track, and kept otherwise (see the module docstring); order kept."""
+    long = [members for members in tracks if len(members) >= MIN_TRACK_FRAMES]
+    kept: list[list[tuple[int, int]]] = []
+    for members in tracks:
+        if len(members) >= MIN_TRACK_FRAMES:
+            kept.append(members)
+            continue
+        host = _gap_host(members, long, frames)
+        if host is not None:
+            host.extend(members)
+            host.sort()
+        elif not any({t for t, _ in members} & {t for t, _ in other} for other in long):
+            kept.append(members)
+    return kept
+
+
+def _gap_host(members: list[tuple[int, int]], long: list[list[tuple[int, int]]],
+              frames: Sequence[Sequence[HandObservation]]) -> list[tuple[int, int]] | None:
+    """The longer track in one of whose gaps the short track lies, nearest to where it was seen, or None."""
+    first, last = members[0][0], members[-1][0]
+    best, best_distance = None, NEAR_DIAGONALS
+    for other in long:
+        times = [t for t, _ in other]
+        slot = int(np.searchsorted(times, first))
+        if slot < len(times) and times[slot] <= last:
+            continue  # shares or interleaves frames: not inside one gap
+        neighbours = [(members[0], other[slot - 1])] if slot > 0 else []
+        neighbours += [(members[-1], other[slot])] if slot < len(times) else []
+        for (t, i), (u, j) in neighbours:
+            distance = _box_distance(frames[t][i], frames[u][j])
+            if distance <= best_distance:
+                best, best_distance = other, distance
+    return best
+
+
+def _box_distance(observation: HandObservation, reference: HandObservation) -> float:
+    """Distance between two detections' box centres in units of the reference's box diagonal."""
+    a, b = observation.box, reference.box
+    diagonal = max(float(np.hypot(b[2] - b[0], b[3] - b[1])), 1.0)
+    return float(np.hypot(*((a[:2] + a[2:]) - (b[:2] + b[2:])) / 2)) / diagonal
 
 
 def _rejoin_or_new(observation: HandObservation, tracks: list[_Track], taken: set[int], frame: int) -> int:

@@ -2,9 +2,9 @@
 
 Frames ``A:B`` select fit frames A to B-1 (the rule of `hmp_engine.frame_span`: out of range is an error). A new
 frame rate resamples that span at the video's real timestamps: rotations (global orientation and finger joints)
-by SLERP, translation linearly, validity from the nearest frame; motion is interpolated, never decimated. A
-variable-frame-rate video is resampled to its average rate even without a new rate, so keys sit at real times.
-Joints come from the hand model the project was fitted with.
+by SLERP, translation linearly, validity (valid, observed) from the nearest frame; motion is interpolated, never
+decimated. A variable-frame-rate video is resampled to its average rate even without a new rate, so keys sit at
+real times. Joints come from the hand model the project was fitted with.
 """
 
 from __future__ import annotations
@@ -79,7 +79,8 @@ def project_motion(project: Project, models: dict[str, HandModel], frames: slice
     for side, model in models.items():
         arrays = project.fits[side].arrays
         hand = HandMotion(**{name: arrays[name] if name == "betas" else arrays[name][indices]
-                             for name in ("global_orient", "hand_pose", "betas", "transl", "valid")})
+                             for name in ("global_orient", "hand_pose", "betas", "transl", "valid")},
+                          observed=np.asarray(arrays.get("observed", arrays["valid"]), dtype=bool)[indices])
         if new_times is not None:
             hand = resample_hand(hand, source_times, new_times)
         hand.joints = hand_joints(model, hand)
@@ -108,6 +109,7 @@ def resample_hand(hand: HandMotion, times: np.ndarray, new_times: np.ndarray) ->
         hand_pose=slerp_resample(times, np.asarray(hand.hand_pose).reshape(-1, 15, 3), new_times).reshape(-1, 45),
         betas=hand.betas, transl=linear_resample(times, hand.transl, new_times),
         valid=np.asarray(hand.valid, dtype=bool)[nearest],
+        observed=None if hand.observed is None else np.asarray(hand.observed, dtype=bool)[nearest],
     )
 
 

@@ -115,13 +115,16 @@ def _pose_tracks(skeleton: Skeleton, rest_frames: np.ndarray) -> tuple[np.ndarra
 
 
 def _animate(bpy: ModuleType, armature: Any, skeleton: Skeleton) -> None:
-    """A key per frame on every articulated bone (rotation) and on the wrist (location), for the exporter to bake."""
+    """A key per frame on every articulated bone (rotation) and on the wrist (location, and its stepped scale where
+    the hand is hidden on some frames), for the exporter to bake."""
     armature.animation_data_create()
     action = armature.animation_data.action = bpy.data.actions.new(armature.name)
     rest_frames = np.array([np.array(armature.data.bones[name].matrix_local)[:3, :3] for name in skeleton.names])
     quaternions, location = _pose_tracks(skeleton, rest_frames)
     tracks = [(skeleton.names[0], "location", location)]
     tracks += [(skeleton.names[j], "rotation_quaternion", quaternions[:, j]) for j in range(NUM_ARTICULATED)]
+    if not skeleton.visible.all():  # the wrist's scale, stepped: 1 where valid, 0 where hidden (export.skeleton)
+        tracks.append((skeleton.names[0], "scale", np.repeat(skeleton.visible.astype(np.float64)[:, None], 3, axis=1)))
     frames = np.arange(skeleton.num_frames, dtype=np.float64)
     for bone, channel, values in tracks:
         for index in range(values.shape[1]):
@@ -129,6 +132,8 @@ def _animate(bpy: ModuleType, armature: Any, skeleton: Skeleton) -> None:
                                                        group_name=bone)
             curve.keyframe_points.add(len(frames))
             curve.keyframe_points.foreach_set("co", np.column_stack([frames, values[:, index]]).ravel())
+            if channel == "scale":
+                curve.keyframe_points.foreach_set("interpolation", [0] * len(frames))  # CONSTANT
             curve.update()
 
 

@@ -4,9 +4,10 @@ Layout: per hand, two scene roots: the joint tree (``{side}_wrist`` ...) and the
 skinned to it by the skin ``{side}_hand``. Joint nodes rest at their offset from the parent without rotation
 (world-aligned rest frames), so a joint's animated rotation is its MANO rotation. The animation "take" keys every
 frame at frame / fps seconds from 0: the wrist's translation and rotation and every finger joint's rotation, LINEAR
-(SLERP between keys); the fingertips are not animated. glTF is y-up by its specification; ``up="z"`` writes z-up
-coordinates for pipelines that want them (as Blender's exporter does with "+Y up" off). The scene's extras record
-the fps, up axis and scale. Built with pygltflib.
+(SLERP between keys); the fingertips are not animated. A hand that is not valid on some frames (export.skeleton)
+also has a STEP "scale" channel on its wrist: 1 where it is valid, 0 where it is hidden. glTF is y-up by its
+specification; ``up="z"`` writes z-up coordinates for pipelines that want them (as Blender's exporter does with
+"+Y up" off). The scene's extras record the fps, up axis and scale. Built with pygltflib.
 """
 
 from __future__ import annotations
@@ -118,6 +119,12 @@ def _animate(gltf: GLTF2, accessors: _Accessors, times: int, joints: list[int], 
         animation.samplers.append(AnimationSampler(input=times, output=output, interpolation=pygltflib.ANIM_LINEAR))
         animation.channels.append(AnimationChannel(sampler=len(animation.samplers) - 1,
                                                    target=AnimationChannelTarget(node=node, path=path)))
+    if not skeleton.visible.all():
+        shown = np.repeat(skeleton.visible.astype(np.float32)[:, None], 3, axis=1)
+        animation.samplers.append(AnimationSampler(input=times, output=accessors.add(shown),
+                                                   interpolation=pygltflib.ANIM_STEP))
+        animation.channels.append(AnimationChannel(sampler=len(animation.samplers) - 1,
+                                                   target=AnimationChannelTarget(node=joints[0], path="scale")))
 
 
 def write_glb(path: str | os.PathLike, skeletons: dict[str, Skeleton], fps: float, up: str, scale: float) -> None:

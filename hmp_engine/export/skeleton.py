@@ -17,6 +17,11 @@ Decisions, the same for every format (README, "Export"):
   the pose-corrective offsets of MANO's tip vertices, which the joints of the motion .npz keep.
 - Mesh: the rest mesh with the fitted shape, skinned by the model's blend weights to the 16 articulated bones
   (MANO's pose-corrective blend shapes are not exported).
+- Frames where the hand is not valid (absent: out of the picture, or missing too long to infill) hold the pose
+  of the nearest valid frame before them (after them, before the first), so no invented motion is exported, and
+  are hidden where the format can: glTF and FBX scale the wrist, and with it the whole hand, to 0 on them (a
+  stepped "visibility" scale channel: 1 shown, 0 hidden); BVH has no way to hide a bone, so there the hand
+  stands still. The motion .npz says which frames are valid and which were observed.
 """
 
 from __future__ import annotations
@@ -68,6 +73,7 @@ class Skeleton:
     vertices: np.ndarray  # (V, 3) rest mesh
     faces: np.ndarray  # (F, 3)
     weights: np.ndarray  # (V, 16) blend weights of the articulated bones
+    visible: np.ndarray  # (T,) bool: the hand is valid on this frame (hidden where not)
 
     parents: tuple[int, ...] = MANO21_PARENTS
 
@@ -92,6 +98,16 @@ def quaternion_tracks(rotations: np.ndarray) -> np.ndarray:
     return quats * np.cumprod(np.concatenate([np.ones((1, quats.shape[1])), steps]), axis=0)[..., None]
 
 
+def held_frames(valid: np.ndarray) -> np.ndarray:
+    """(T,) index of the frame whose pose each frame shows: itself when valid, else the nearest valid frame before
+    it (after it, before the first valid frame); every frame itself when none is valid."""
+    valid = np.asarray(valid, dtype=bool)
+    if not valid.any():
+        return np.arange(len(valid))
+    last = np.maximum.accumulate(np.where(valid, np.arange(len(valid)), -1))
+    return np.where(last >= 0, last, np.flatnonzero(valid)[0])
+
+
 def hand_skeleton(model: HandModel, hand: HandMotion, side: str, up: str = "y", scale: float = 1.0) -> Skeleton:
     """The rig of a fitted hand in the ``up`` world frame, lengths times ``scale`` (see the module docstring)."""
     axes = Y_UP_TO[up]
@@ -99,13 +115,14 @@ def hand_skeleton(model: HandModel, hand: HandMotion, side: str, up: str = "y", 
     with torch.no_grad():
         rest = model.rest_joints(betas).double().numpy()
         vertices = model(torch.zeros(1, 3), torch.zeros(1, 45), betas).vertices[0].double().numpy()
-    frames = hand.num_frames
-    fingers = Rotation.from_rotvec(np.asarray(hand.hand_pose, np.float64).reshape(-1, 3)).as_matrix()
-    orient = Rotation.from_rotvec(np.asarray(hand.global_orient, np.float64)).as_matrix()
+    frames, held = hand.num_frames, held_frames(hand.valid)
+    fingers = Rotation.from_rotvec(np.asarray(hand.hand_pose, np.float64)[held].reshape(-1, 3)).as_matrix()
+    orient = Rotation.from_rotvec(np.asarray(hand.global_orient, np.float64)[held]).as_matrix()
     camera_to_world = axes @ CAMERA_TO_Y_UP
     rotations = np.concatenate([(camera_to_world @ orient @ axes.T)[:, None],
                                 (axes @ fingers @ axes.T).reshape(frames, 15, 3, 3)], axis=1)
-    root = (rest[0] + np.asarray(hand.transl, np.float64)) @ camera_to_world.T
+    root = (rest[0] + np.asarray(hand.transl, np.float64)[held]) @ camera_to_world.T
     return Skeleton(names=bone_names(side), rest=rest @ axes.T * scale, rotations=rotations, root=root * scale,
                     vertices=vertices @ axes.T * scale, faces=np.asarray(model.faces),
-                    weights=model.mano.lbs_weights.detach().double().numpy())
+                    weights=model.mano.lbs_weights.detach().double().numpy(),
+                    visible=np.asarray(hand.valid, dtype=bool).copy())

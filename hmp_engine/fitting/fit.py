@@ -39,7 +39,9 @@ from hmp_engine.rotations import matrix_to_axis_angle
 class HandResult:
     """A fitted hand: MANO parameters over T frames, its joints, and the joints of its initialisation.
 
-    valid (T,): frames from the first to the last with keypoints (the ends beyond are held, not estimated).
+    valid (T,): frames in the hand's motion, observed or infilled (absent frames, such as those before the first
+    and after the last with keypoints, or where the hand is out of the picture, hold values that are not
+    estimates); observed (T,): frames with keypoints (valid and not observed = infilled).
     """
 
     side: str
@@ -50,6 +52,7 @@ class HandResult:
     valid: np.ndarray
     joints: np.ndarray
     init_joints: np.ndarray
+    observed: np.ndarray
 
 
 StageCallback = Callable[[int, dict[str, "HandResult"]], None]
@@ -93,6 +96,8 @@ def _pose_model(inits: list[HandInit], settings: FitSettings, codec: WindowCodec
     """The starting finger-pose model of the hands (all at the same frame times) for the settings' method."""
     lefts = [init.side == "left" for init in inits]
     poses, times = np.stack([init.hand_pose for init in inits]), inits[0].times
+    present = None if all(init.present.all() for init in inits) else torch.as_tensor(
+        np.stack([init.present for init in inits]), device=device)
     if codec is not None:
         span = (codec.window_frames - 1) / codec.fps
         layout = layout_windows(times, span, settings.min_overlap)
@@ -100,8 +105,8 @@ def _pose_model(inits: list[HandInit], settings: FitSettings, codec: WindowCodec
     if settings.method == "gmm":
         if prior is None:
             raise ValueError("method 'gmm' needs a motion prior checkpoint (its samples train the GMM)")
-        return FramePose(poses, dt, lefts, gaussian_mixture(prior))
-    return FramePose(poses, dt, lefts)
+        return FramePose(poses, dt, lefts, gaussian_mixture(prior), present)
+    return FramePose(poses, dt, lefts, present=present)
 
 
 def fit_hands(inits: dict[str, HandInit], models: dict[str, HandModel], camera: Camera, settings: FitSettings,
@@ -156,7 +161,7 @@ def _fit(inits: dict[str, HandInit], models: dict[str, HandModel], camera: Camer
     run(1)
     run(2)
     if settings.stages[2].iterations > 0 and codec is not None:
-        problem.pose_model = ResidualPose(problem.pose_model, problem.dt)
+        problem.pose_model = ResidualPose(problem.pose_model, problem.dt, problem.present)
         run(3)
     return FitResult(hands(), reports)
 
@@ -178,10 +183,7 @@ def _results(problem: HandProblem, inits: list[HandInit], models: list[HandModel
         bad = [name for name, value in arrays.items() if not np.isfinite(value).all()]
         if bad:
             raise FloatingPointError(f"the {init.side} hand's fit produced non-finite {', '.join(bad)}")
-        observed = np.flatnonzero(init.confidence.sum(axis=1) > 0)
-        valid = np.zeros(init.num_frames, dtype=bool)
-        valid[observed[0]:observed[-1] + 1] = True
         init_joints = posed_joints_numpy(model, init.global_orient, init.hand_pose, init.betas)
-        results[init.side] = HandResult(side=init.side, valid=valid, init_joints=init_joints + init.transl[:, None],
-                                        **arrays)
+        results[init.side] = HandResult(side=init.side, valid=init.present.copy(), observed=init.observed.copy(),
+                                        init_joints=init_joints + init.transl[:, None], **arrays)
     return results

@@ -64,29 +64,44 @@ def translation_data_loss(transl: torch.Tensor, target: torch.Tensor, mask: torc
     return masked_mean((transl - target).square().sum(dim=-1), mask)
 
 
-def orientation_smoothness(rotation: torch.Tensor, dt: torch.Tensor) -> torch.Tensor:
-    """L_os: 0.5 * mean squared angular speed (rad/s)^2 between consecutive ([H,] T, 3, 3) rotations."""
+def _mean_over(values: torch.Tensor, present: torch.Tensor | None, span: int, step_dim: int) -> torch.Tensor:
+    """Mean per hand of per-step ``values`` (step axis ``step_dim``, counted from the end, of T - span + 1 steps):
+    over all steps, or over those whose ``span`` consecutive frames are all ``present`` ([H,] T) (steps touching
+    an absent frame tie nothing together)."""
+    if present is None:
+        return values.mean(dim=tuple(range(step_dim, 0)))
+    steps = present.shape[-1] - span + 1
+    mask = present[..., :steps].clone()
+    for offset in range(1, span):
+        mask &= present[..., offset:offset + steps]
+    return masked_mean(values, mask)
+
+
+def orientation_smoothness(rotation: torch.Tensor, dt: torch.Tensor,
+                           present: torch.Tensor | None = None) -> torch.Tensor:
+    """L_os: 0.5 * mean squared angular speed (rad/s)^2 between consecutive ([H,] T, 3, 3) rotations (both present)."""
     if rotation.shape[-3] < 2:
         return rotation.new_zeros(rotation.shape[:-3])
     speed = geodesic_distance(rotation[..., 1:, :, :], rotation[..., :-1, :, :]) / dt
-    return 0.5 * speed.square().mean(dim=-1)
+    return 0.5 * _mean_over(speed.square(), present, 2, -1)
 
 
-def translation_smoothness(transl: torch.Tensor, dt: torch.Tensor) -> torch.Tensor:
-    """L_ts: 0.5 * mean squared speed per coordinate (m/s)^2 of ([H,] T, 3) translations."""
+def translation_smoothness(transl: torch.Tensor, dt: torch.Tensor, present: torch.Tensor | None = None) -> torch.Tensor:
+    """L_ts: 0.5 * mean squared speed per coordinate (m/s)^2 of ([H,] T, 3) translations (both frames present)."""
     if transl.shape[-2] < 2:
         return transl.new_zeros(transl.shape[:-2])
     velocity = torch.diff(transl, dim=-2) / dt[..., None]
-    return 0.5 * velocity.square().mean(dim=(-2, -1))
+    return 0.5 * _mean_over(velocity.square(), present, 2, -2)
 
 
-def acceleration_loss(values: torch.Tensor, dt: torch.Tensor) -> torch.Tensor:
-    """Mean squared second derivative of a ([H,] T, D) sequence per unit per s^2, from the real frame intervals dt."""
+def acceleration_loss(values: torch.Tensor, dt: torch.Tensor, present: torch.Tensor | None = None) -> torch.Tensor:
+    """Mean squared second derivative of a ([H,] T, D) sequence per unit per s^2, from the real frame intervals dt
+    (over frame triples that are all present)."""
     if values.shape[-2] < 3:
         return values.new_zeros(values.shape[:-2])
     velocity = torch.diff(values, dim=-2) / dt[..., None]
     acceleration = torch.diff(velocity, dim=-2) / (0.5 * (dt[..., 1:] + dt[..., :-1]))[..., None]
-    return acceleration.square().mean(dim=(-2, -1))
+    return _mean_over(acceleration.square(), present, 3, -2)
 
 
 def betas_loss(betas: torch.Tensor) -> torch.Tensor:

@@ -136,16 +136,17 @@ class FramePose(nn.Module):
     mirror: torch.Tensor
 
     def __init__(self, init_poses: np.ndarray, dt: torch.Tensor, lefts: Sequence[bool],
-                 frame_prior: Callable[[torch.Tensor], torch.Tensor] | None = None) -> None:
+                 frame_prior: Callable[[torch.Tensor], torch.Tensor] | None = None,
+                 present: torch.Tensor | None = None) -> None:
         super().__init__()
         self.pose = nn.Parameter(torch.as_tensor(np.asarray(init_poses), dtype=dt.dtype, device=dt.device).clone())
         self.register_buffer("dt", dt)
         self.register_buffer("mirror", mirror_signs(lefts, dt.device))
-        self.frame_prior = frame_prior
+        self.frame_prior, self.present = frame_prior, present
 
     def forward(self) -> PoseTerms:
         """The free poses and their acceleration (and per-frame prior) terms."""
-        terms = {"accel": acceleration_loss(self.pose, self.dt)}
+        terms = {"accel": acceleration_loss(self.pose, self.dt, self.present)}
         if self.frame_prior is not None:
             terms["prior"] = torch.stack([self.frame_prior(pose) for pose in self.pose * self.mirror])
         return self.pose, terms
@@ -157,14 +158,16 @@ class ResidualPose(nn.Module):
     base: torch.Tensor
     dt: torch.Tensor
 
-    def __init__(self, base: nn.Module, dt: torch.Tensor) -> None:
+    def __init__(self, base: nn.Module, dt: torch.Tensor, present: torch.Tensor | None = None) -> None:
         super().__init__()
         with torch.no_grad():
             self.register_buffer("base", base()[0].detach())
         self.delta = nn.Parameter(torch.zeros_like(self.base))
         self.register_buffer("dt", dt)
+        self.present = present
 
     def forward(self) -> PoseTerms:
         """The initial poses plus the residual, and the residual's size and acceleration terms."""
         pose = self.base + self.delta
-        return pose, {"residual": self.delta.square().mean(dim=(-2, -1)), "accel": acceleration_loss(pose, self.dt)}
+        return pose, {"residual": self.delta.square().mean(dim=(-2, -1)),
+                      "accel": acceleration_loss(pose, self.dt, self.present)}

@@ -37,6 +37,8 @@ import copy
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from hmp_engine.detection.presence import DEFAULT_MAX_GAP_S
+
 METHODS: tuple[str, ...] = ("hmp", "no-prior", "gmm", "pca")
 """hmp: the motion prior's latent per window; no-prior: per-frame finger poses with an acceleration penalty;
 gmm: per-frame poses under a Gaussian-mixture pose prior; pca: a linear (PCA) prior over windows."""
@@ -71,8 +73,12 @@ class FitSettings:
     lr_decay: float = 0.7
     grad_clip: float = 5.0
     min_overlap: float = 0.25
+    max_gap_s: float = DEFAULT_MAX_GAP_S
+    """Seconds: the longest run of missing frames infilled; longer runs are absent (`detection.presence`)."""
 
     def __post_init__(self) -> None:
+        if not self.max_gap_s >= 0:
+            raise ValueError(f"max_gap_s must be 0 or more seconds, not {self.max_gap_s}")
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, not {self.method!r}")
         if len(self.stages) != 3:

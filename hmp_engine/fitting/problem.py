@@ -7,7 +7,9 @@ hand model's at that pose, rotated about the wrist and translated into the camer
 applies only on frames whose orientation was observed (IK), the translation and reprojection terms only on frames
 with keypoints; infilled frames are left to the smoothness terms and the prior. Each term is a mean per hand (H,),
 so a hand's terms and gradients are those it would have alone. ``initial_pose`` keeps the initialisation's
-per-frame finger poses, which stage 1 holds the fingers at.
+per-frame finger poses, which stage 1 holds the fingers at. Absent frames (the hand is out of the picture,
+`detection.presence`) take part in no term: the smoothness terms skip every step that touches one, so each
+stretch between absent runs moves on its own and the absent frames keep their initial values.
 
 While the finger pose is held fixed (stage 1), the hand model's joints are affine in the shape: `held_pose`
 evaluates that map once (offset and one basis vector per shape coefficient, per frame) so an iteration costs a
@@ -97,6 +99,8 @@ class HandProblem(nn.Module):
         self.register_buffer("transl_observed", stacked("transl_observed", torch.bool))
         intervals = np.stack([frame_intervals(init.times) for init in inits])
         self.register_buffer("dt", torch.as_tensor(intervals, dtype=torch.float32, device=device))
+        self.present = None if all(init.present.all() for init in inits) else stacked("present", torch.bool)
+        """(H, T) bool frames in each hand's motion, or None when every frame is (the terms then skip no step)."""
         self._shape_map: tuple[torch.Tensor, torch.Tensor] | None = None
 
     def frame_parameters(self) -> list[tuple[nn.Parameter, float]]:
@@ -148,7 +152,7 @@ class HandProblem(nn.Module):
             "2d": losses.reprojection_loss(projected, self.keypoints, self.confidence, self.box_diagonal),
             "orient": losses.orientation_data_loss(rotation, self.orient_target, self.pose_observed),
             "transl": losses.translation_data_loss(self.transl, self.transl_target, self.transl_observed),
-            "orient_smooth": losses.orientation_smoothness(rotation, self.dt),
-            "transl_smooth": losses.translation_smoothness(self.transl, self.dt),
+            "orient_smooth": losses.orientation_smoothness(rotation, self.dt, self.present),
+            "transl_smooth": losses.translation_smoothness(self.transl, self.dt, self.present),
             "betas": losses.betas_loss(self.betas),
         }

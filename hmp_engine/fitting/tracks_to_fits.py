@@ -10,6 +10,7 @@ import torch
 
 from hmp_engine.camera import Camera
 from hmp_engine.detection import DetectionResult
+from hmp_engine.detection.presence import DEFAULT_MAX_GAP_S
 from hmp_engine.fitting.fit import FitResult, HandResult, fit_hands
 from hmp_engine.fitting.metrics import mean_acceleration, reprojection_errors
 from hmp_engine.fitting.presets import FitSettings
@@ -46,9 +47,9 @@ def hand_tracks(project: Project) -> dict[str, int]:
 
 
 def initialise_project(project: Project, models: dict[str, HandModel], camera: Camera,
-                       frames: slice = slice(None)) -> dict[str, HandInit]:
+                       frames: slice = slice(None), max_gap_s: float = DEFAULT_MAX_GAP_S) -> dict[str, HandInit]:
     """The initialisation of every hand with a track over ``frames``, from its keypoints with the user's edits
-    applied.
+    applied (runs of missing frames longer than ``max_gap_s`` seconds are absent).
 
     ``models`` holds each side's model, and the right model also for a left hand alone (it lifts its landmarks).
     """
@@ -58,7 +59,7 @@ def initialise_project(project: Project, models: dict[str, HandModel], camera: C
         track = project.track(index)
         inits[side] = initialise_hand(models[side], project.effective_keypoints(index)[frames], track.world[frames],
                                       track.detected[frames], detections.timestamps[frames], camera,
-                                      models.get("right"))
+                                      models.get("right"), max_gap_s)
     return inits
 
 
@@ -69,7 +70,7 @@ def fit_project(project: Project, models: dict[str, HandModel], settings: FitSet
     """Initialise and fit every hand of the project (or only its ``frames``, whose arrays then cover just that
     range: `splice_fits` puts them into the stored fits); the default camera comes from the video's image size."""
     camera = camera or Camera.default(project.detections.image_size if project.detections else project.video.size)
-    inits = initialise_project(project, models, camera, frames)
+    inits = initialise_project(project, models, camera, frames, settings.max_gap_s)
     result = fit_hands(inits, models, camera, settings, prior, device, progress, cancel)
     fits = {side: HandFit(_arrays(hand), _metadata(hand, inits[side], result, settings, camera, models[side]))
             for side, hand in result.hands.items()}
@@ -89,7 +90,8 @@ def splice_fits(stored: dict[str, HandFit], refit: dict[str, HandFit], start: in
         stop = start + len(fit.arrays["valid"])
         if not 0 <= start < stop <= len(arrays["valid"]):
             raise ProjectError(f"frames {start}:{stop} lie outside the {side} hand's fit of {len(arrays['valid'])}")
-        for name in ("global_orient", "hand_pose", "transl", "valid"):
+        arrays.setdefault("observed", np.array(arrays["valid"], copy=True))  # fits made before observed was kept
+        for name in ("global_orient", "hand_pose", "transl", "valid", "observed"):
             arrays[name][start:stop] = fit.arrays[name]
         refits = [*stored[side].metadata.get("refits", []), [start, stop]]
         spliced[side] = HandFit(arrays, {**fit.metadata, "refits": refits})
@@ -97,9 +99,9 @@ def splice_fits(stored: dict[str, HandFit], refit: dict[str, HandFit], start: in
 
 
 def _arrays(hand: HandResult) -> dict[str, np.ndarray]:
-    """The HandFit arrays (session.FIT_ARRAYS) of a fitted hand."""
+    """The HandFit arrays of a fitted hand: session.FIT_ARRAYS and "observed" (fits stored before it lack it)."""
     return {"global_orient": hand.global_orient, "hand_pose": hand.hand_pose, "betas": hand.betas,
-            "transl": hand.transl, "valid": hand.valid}
+            "transl": hand.transl, "valid": hand.valid, "observed": hand.observed}
 
 
 def fit_figures(joints: np.ndarray, init: HandInit, camera: Camera) -> dict[str, float]:
@@ -125,6 +127,6 @@ def _metadata(hand: HandResult, init: HandInit, result: FitResult, settings: Fit
 
 def to_motion(fit: ProjectFit, fps: float, hand_model: str) -> Motion:
     """The motion file contents of a project fit, joints included."""
-    hands = {side: HandMotion(hand.global_orient, hand.hand_pose, hand.betas, hand.transl, hand.valid, hand.joints)
-             for side, hand in fit.result.hands.items()}
+    hands = {side: HandMotion(hand.global_orient, hand.hand_pose, hand.betas, hand.transl, hand.valid, hand.joints,
+                              hand.observed) for side, hand in fit.result.hands.items()}
     return Motion(fps=fps, hand_model=hand_model, camera_K=fit.camera.K, image_size=fit.camera.image_size, **hands)

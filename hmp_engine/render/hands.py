@@ -7,6 +7,8 @@ lookup, and a long video never holds all its meshes at once (about 10 MB per han
 Shading is computed per vertex (Lambert with an ambient term, one light above and in front of the camera) and
 interpolated by the rasteriser (Gouraud shading): the mesh is then drawn with a flat shader, several times
 cheaper than pyrender's physically based one on a software rasteriser, and looks the same at this mesh density.
+On infilled frames (the hand hidden or missed, its pose estimated) the mesh is drawn dimmed and greyed
+(`INFILLED_TINT`); on absent frames (the hand out of the picture) there is no mesh.
 """
 
 from __future__ import annotations
@@ -26,18 +28,23 @@ CACHED_CHUNKS = 4
 LIGHT_DIRECTION = (0.25, -0.55, -1.0)
 """Towards the light in the camera frame (OpenCV: y down, z forward): above the camera, a little to the right."""
 AMBIENT, DIFFUSE = 0.42, 0.58
+INFILLED_TINT = (0.45, 0.5)
+"""Infilled frames: the shading keeps this share of the hand's colour and the rest turns grey, then is scaled by
+the second factor (a dimmed grey hand tells an estimate from a seen hand at a glance)."""
 
 
 @dataclass(frozen=True)
 class HandFrame:
     """One frame of a hand: vertices (V, 3) in the camera frame, RGBA shading (V, 4) in [0, 1], the projected
-    vertices' box (x0, y0, x1, y1) in pixels, projected MANO-21 joints (21, 2) and the nearest vertex's depth."""
+    vertices' box (x0, y0, x1, y1) in pixels, projected MANO-21 joints (21, 2), the nearest vertex's depth, and
+    whether the hand was seen on this frame (False: infilled)."""
 
     positions: np.ndarray
     colors: np.ndarray
     box: np.ndarray
     joints: np.ndarray
     min_depth: float
+    observed: bool = True
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,7 @@ class HandSequence:
         self.color = color
         self.faces = np.ascontiguousarray(model.faces, dtype=np.uint32)
         self.valid = np.asarray(fit.arrays["valid"], dtype=bool)
+        self.observed = np.asarray(fit.arrays.get("observed", self.valid), dtype=bool)  # older fits: all seen
         self._arrays = {name: torch.as_tensor(np.asarray(fit.arrays[name]), dtype=torch.float32)
                         for name in ("global_orient", "hand_pose", "betas", "transl")}
         self._chunk = functools.lru_cache(maxsize=CACHED_CHUNKS)(self._compute_chunk)
@@ -78,8 +86,10 @@ class HandSequence:
         if not 0 <= index < self.num_frames or not self.valid[index]:
             return None
         chunk, offset = self._chunk(index // CHUNK_FRAMES), index % CHUNK_FRAMES
-        return HandFrame(chunk.positions[offset], chunk.colors[offset], chunk.boxes[offset], chunk.joints[offset],
-                         float(chunk.min_depths[offset]))
+        observed = bool(self.observed[index])
+        colors = chunk.colors[offset] if observed else infilled_colors(chunk.colors[offset])
+        return HandFrame(chunk.positions[offset], colors, chunk.boxes[offset], chunk.joints[offset],
+                         float(chunk.min_depths[offset]), observed)
 
     def _compute_chunk(self, number: int) -> _Chunk:
         """Vertices, shading, projected boxes and joints of the frames of chunk ``number`` in one batch."""
@@ -97,6 +107,14 @@ class HandSequence:
         boxes = torch.cat([pixels.amin(dim=1), pixels.amax(dim=1)], dim=1)
         return _Chunk(vertices.numpy(), colors.clamp(0.0, 1.0).numpy(), boxes.double().numpy(), joints.numpy(),
                       vertices[..., 2].amin(dim=1).numpy())
+
+
+def infilled_colors(colors: np.ndarray) -> np.ndarray:
+    """(V, 4) RGBA shading of an infilled frame: the hand's colour greyed and dimmed (`INFILLED_TINT`)."""
+    keep, scale = INFILLED_TINT
+    rgb = colors[:, :3]
+    grey = rgb.mean(axis=1, keepdims=True)
+    return np.concatenate([(keep * rgb + (1 - keep) * grey) * scale, colors[:, 3:]], axis=1)
 
 
 def _lambert(vertices: torch.Tensor, faces: torch.Tensor) -> torch.Tensor:

@@ -1,4 +1,5 @@
-"""The fit settings as an editable parameter tree: per stage its iterations, learning rate and loss weights."""
+"""The fit settings as an editable parameter tree: the longest infilled gap, and per stage its iterations, learning
+rate and loss weights."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ _TIPS = {"2d": "2D reprojection (Geman-McClure, by keypoint confidence)", "orien
          "translation velocity", "betas": "shape prior", "prior": "motion prior (latent NLL)", "tie":
          "agreement of overlapping windows", "accel": "finger pose acceleration", "residual":
          "size of the stage-3 per-frame corrections"}
+MAX_GAP = "longest infilled gap (s)"
+_MAX_GAP_TIP = ("a hand missing for longer is absent there (not estimated, drawn or exported), as is a hand that "
+                "left the picture")
 
 
 class WeightsTree(ParameterTree):
@@ -28,7 +32,8 @@ class WeightsTree(ParameterTree):
     def load(self, settings: FitSettings) -> None:
         """Show ``settings`` (a preset to reset to, or a project's stored weights)."""
         self._base = settings
-        children = []
+        children: list[dict] = [{"name": MAX_GAP, "type": "float", "value": settings.max_gap_s, "limits": (0.0, None),
+                                 "step": 0.25, "tip": _MAX_GAP_TIP}]
         for number, stage in enumerate(settings.stages, start=1):
             items = [{"name": "iterations", "type": "int", "value": stage.iterations, "limits": (0, 100_000)},
                      {"name": "learning rate", "type": "float", "value": stage.lr, "step": 0.005,
@@ -42,6 +47,7 @@ class WeightsTree(ParameterTree):
     def settings(self) -> FitSettings:
         """The settings as edited (weights of 0 are left out, as the presets do)."""
         edited = FitSettings.from_dict(self._base.to_dict())
+        edited.max_gap_s = float(self.root[MAX_GAP])
         for number, stage in enumerate(edited.stages, start=1):
             group = self.root.child(f"Stage {number}")
             stage.iterations = int(group["iterations"])

@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QWidget
 
 from hmp_engine.hand_model.joints import MEDIAPIPE_JOINT_NAMES
 from hmp_studio.model.document import Document
-from hmp_studio.model.review import EDIT_WORDS, joint_status
-from hmp_studio.views.timeline_image import ROWS_PER_TRACK, timeline_rgba, track_rgba
+from hmp_studio.model.review import EDIT_WORDS
+from hmp_studio.views.timeline_image import ROWS_PER_TRACK, timeline_rgba, track_rows
 
 
 class _ScrubViewBox(pg.ViewBox):
@@ -86,6 +86,7 @@ class Timeline(pg.GraphicsLayoutWidget):
         document.opened.connect(self.rebuild)
         document.detections_changed.connect(self.rebuild)
         document.edits_changed.connect(self._refresh_track)
+        document.fits_changed.connect(self._refresh_fits)
         self.actions = self._make_actions()
 
     def _make_actions(self) -> list[QAction]:
@@ -131,8 +132,16 @@ class Timeline(pg.GraphicsLayoutWidget):
         if rgba is None or self._document.project is None:
             return
         rows = slice(ROWS_PER_TRACK * track, ROWS_PER_TRACK * (track + 1))
-        rgba[rows] = track_rgba(joint_status(self._document.project, track), self.num_frames)
+        rgba[rows] = track_rows(self._document.project, track, self.num_frames)
         self.image.updateImage()
+
+    def _refresh_fits(self) -> None:
+        """Redraw every track after the fits changed (their infilled and absent frames), keeping range and zoom."""
+        project = self._document.project
+        if self.image.image is None or project is None or project.detections is None:
+            return
+        for track in range(len(project.detections.tracks)):
+            self._refresh_track(track)
 
     def describe(self, frame: int, row: int) -> str:
         """What the cell at ``frame`` and ``row`` shows, for its tooltip."""

@@ -53,6 +53,7 @@ def test_sample_right_hand_in_every_frame(sample_result: DetectionResult) -> Non
     assert sample_result.image_size == (1280, 720)
     right = sample_result.hand("right")
     assert right is not None and right is sample_result.tracks[0]
+    assert len(sample_result.tracks) == 1, "a short phantom track beside the real hand"
     assert right.detected.all()
     assert right.keypoints.shape == (621, 21, 3) and right.world.shape == (621, 21, 3)
     assert right.boxes.shape == (621, 4) and right.presence.shape == (621,)
