@@ -17,7 +17,7 @@ from hmp_engine import __version__
 #: Sub-command name -> (module under ``hmp_engine.cli``, the one-line summary ``hmp --help`` lists).
 COMMANDS: dict[str, tuple[str, str]] = {
     "detect": ("detect", "detect hand keypoints in a video and write a project"),
-    "info": ("info", "print a summary of a project file"),
+    "info": ("info", "print a summary of a project file or of a batch's folder"),
     "bench": ("bench", "measure the speed and accuracy of the engine and its prior"),
     "train-prior": ("train_prior", "train the hand motion prior (VAE) and write a checkpoint"),
     "fit": ("fit", "fit 3D hand motion to a project's (or a video's) keypoints"),
