@@ -12,12 +12,12 @@ from typing import Any
 
 import numpy as np
 
-from hmp_engine.session.model import FIT_ARRAYS, EditState
+from hmp_engine.session.model import FIT_ARRAYS, OPTIONAL_FIT_ARRAYS, EditState
 
 HANDS = ("right", "left")
 _TRACK_SHAPES = {"keypoints": (21, 3), "world": (21, 3), "boxes": (4,), "detected": (), "presence": ()}
 _FIT_SHAPES = {"global_orient": (3,), "hand_pose": (45,), "transl": (3,), "valid": ()}  # per frame; betas: (10,)
-_BOOL_ARRAYS = ("detected", "valid")
+_BOOL_ARRAYS = ("detected", "valid", "observed")
 
 
 class Damage(ValueError):
@@ -92,8 +92,12 @@ def _check_fit(hand: str, fit: Mapping[str, Any], arrays: Mapping[str, np.ndarra
     if hand not in HANDS:
         raise Damage(f"it has a fit of hand {hand!r}, not 'right' or 'left'")
     names = _entry(fit, "arrays", list, f"fits.{hand}.")
-    if sorted(map(str, names)) != sorted(FIT_ARRAYS):
-        raise Damage(f"the {hand} fit lists arrays {names!r}, not {', '.join(FIT_ARRAYS)}")
+    listed = set(map(str, names))
+    if not set(FIT_ARRAYS) <= listed <= {*FIT_ARRAYS, *OPTIONAL_FIT_ARRAYS}:
+        raise Damage(f"the {hand} fit lists arrays {names!r}, not {', '.join(FIT_ARRAYS)} "
+                     f"(and optionally {', '.join(OPTIONAL_FIT_ARRAYS)})")
+    if "observed" in listed:
+        _array(arrays, f"fit/{hand}/observed", (frames,))
     _check_fit_metadata(f"fits.{hand}.metadata", _entry(fit, "metadata", dict, f"fits.{hand}."))
     _array(arrays, f"fit/{hand}/betas", (10,))
     for name, shape in _FIT_SHAPES.items():

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from hmp_engine.session.ownership import FileStamp
 
 FIT_ARRAYS: tuple[str, ...] = ("global_orient", "hand_pose", "betas", "transl", "valid")
+OPTIONAL_FIT_ARRAYS: tuple[str, ...] = ("observed",)
+"""Arrays a fit may also hold: ``observed`` (T,) bool, the frames the hand was seen in (fits made before it was
+kept lack it and count every valid frame as observed)."""
 """Arrays of a hand's fit: (T, 3), (T, 45), (10,), (T, 3), (T,) bool."""
 
 
