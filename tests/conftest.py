@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# helper modules whose asserts pytest explains; registered here, before any test module (engine tests too) imports them
+pytest.register_assert_rewrite("tests.studio.gui_helpers", "tests.engine.export_support")
 
-from tests.paths import REACH_VIDEO, SAMPLE_VIDEO
+from tests.paths import REACH_VIDEO, SAMPLE_VIDEO  # noqa: E402  (after the assert-rewrite registration)
 
 
 @pytest.fixture(scope="session")

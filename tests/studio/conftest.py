@@ -12,9 +12,7 @@ from hmp_engine.detection import DetectionResult, detect_video
 from hmp_engine.session import Project, VideoRef
 from hmp_studio.main_window import MainWindow
 from tests.paths import REACH_VIDEO
-
-pytest.register_assert_rewrite("tests.studio.gui_helpers")
-from tests.studio.gui_helpers import REACH_FRAMES, make_window  # noqa: E402  (after the assert-rewrite registration)
+from tests.studio.gui_helpers import REACH_FRAMES, make_window
 
 
 @pytest.fixture(autouse=True)
