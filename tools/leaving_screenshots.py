@@ -16,7 +16,7 @@ sys.path[:0] = [str(REPO / "tools"), str(REPO)]  # the screenshot helpers and th
 
 from studio_fit_screenshots import OUTPUT, wait  # noqa: E402
 
-from hmp_studio.bench.gui_stall import SAMPLE  # noqa: E402
+from hmp_engine.bench.speed import sample_video  # noqa: E402
 from tests.engine.leaving_clip import BLANKED, OUT, make_leaving_clip  # noqa: E402
 
 
@@ -26,7 +26,7 @@ def main() -> None:
     app = QApplication.instance() or QApplication([])
     from hmp_studio.main_window import MainWindow
 
-    clip = make_leaving_clip(SAMPLE, Path(tempfile.mkdtemp()) / "leaving_hand.mp4")
+    clip = make_leaving_clip(sample_video(), Path(tempfile.mkdtemp()) / "leaving_hand.mp4")
     window = MainWindow(autosave_folder=Path("/tmp/hmp_screenshot_settings/autosave"))
     window.resize(1500, 900)
     window.show()

@@ -4,24 +4,18 @@ its first 120 frames detected, a short fit, an npz export)."""
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from hmp_studio.bench.gui_stall import SAMPLE
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the screenshot helpers
 
-OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+from studio_fit_screenshots import OUTPUT, wait  # noqa: E402
 
-
-def wait(signal: object | None = None, ms: int = 600_000) -> None:
-    """Run the event loop until ``signal`` fires (or for ``ms`` without one)."""
-    loop = QEventLoop()
-    if signal is not None:
-        signal.connect(loop.quit)
-    QTimer.singleShot(ms, loop.quit)
-    loop.exec()
+from hmp_engine.bench.speed import sample_video  # noqa: E402
 
 
 def shoot(name: str) -> None:
@@ -39,7 +33,7 @@ def main() -> None:
 
     window = MainWindow(autosave_folder=scratch / "autosave")
     window.show()
-    window.open_path(SAMPLE)
+    window.open_path(sample_video())
     shoot("first_run_1_open.png")
     window.detection.start(max_frames=120)  # the empty state's button detects all 621 frames; 120 are quicker
     wait(window.detection.finished)
