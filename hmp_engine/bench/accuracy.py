@@ -31,7 +31,7 @@ from hmp_engine.bench.methods import (
     initial_estimates,
 )
 from hmp_engine.bench.observations import OCCLUSION_LEVELS, simulate
-from hmp_engine.bench.scores import FrameErrors, frame_errors, summarise
+from hmp_engine.bench.scores import FrameErrors, frame_errors, restrict, summarise
 from hmp_engine.bench.speed import machine_info
 from hmp_engine.bench.tuning import CANDIDATES, TUNED, VALIDATION_LEVELS, choose
 from hmp_engine.hand_model import load_hand_model
@@ -148,6 +148,19 @@ def _score(observed: list[_Observed], estimates: list[dict[str, Estimate]],
     return errors
 
 
+def common_frames(errors: dict[str, list[FrameErrors]]) -> dict[str, list[FrameErrors]]:
+    """Every method's errors on the frames of each sequence that every method but per-frame estimated.
+
+    Fits leave a hand absent before it first appears and after it last leaves, while init+slerp holds its first
+    and last values there; comparing means over different frames would favour whichever skips the hard ones.
+    Per-frame scores only its detected frames within these (it estimates no other).
+    """
+    spanning = [method for method in errors if method != PER_FRAME] or list(errors)
+    cases = len(errors[spanning[0]])
+    shared = [np.logical_and.reduce([errors[method][k].estimated for method in spanning]) for k in range(cases)]
+    return {method: [restrict(e, frames) for e, frames in zip(by_case, shared)] for method, by_case in errors.items()}
+
+
 def _run(runner: _Runner, cases: list[_Case], config: AccuracyConfig,
          fits: list[tuple[str, Weight]]) -> tuple[list[_Observed], dict[str, list[FrameErrors]],
                                                   list[dict[str, list[FrameErrors]]]]:
@@ -199,7 +212,7 @@ def accuracy_report(truths: list[Recipe], config: AccuracyConfig,
         observed, initial, per_fit = _run(runner, cases, config, fits)
     finally:
         runner.close()
-    errors = {method: by_case for result in [initial, *per_fit] for method, by_case in result.items()}
+    errors = common_frames({method: by_case for result in [initial, *per_fit] for method, by_case in result.items()})
     methods = {method: {"all": summarise(errors[method]), "occluded": summarise(errors[method], True)}
                for method in config.methods}
     return {

@@ -187,7 +187,7 @@ def file_truth(path: Path, side: str, hand_model: str = "open", frames: int | No
     orient, pose, betas, transl = (np.asarray(a, dtype=np.float64) for a in (hand.global_orient[cut],
                                                                               hand.hand_pose[cut], hand.betas,
                                                                               hand.transl[cut]))
-    truth = GroundTruth(f"{path.name} {side}", side, motion.fps, orient, pose, betas, transl, camera,
+    truth = GroundTruth(f"{path.parent.name}/{path.name} {side}", side, motion.fps, orient, pose, betas, transl, camera,
                         np.asarray(hand.valid[cut], dtype=bool))
     return truth if has_camera else _in_front(truth, hand_model)
 
@@ -198,7 +198,7 @@ def captured_truth(path: Path, data_format: str, index: int, hand_model: str = "
     capture's frame, its mean wrist FILE_DEPTH in front of the default camera; with finger motion only (AMASS), the
     right hand (a left one mirrored) is placed in front of it like the built-in set, seeded by its name."""
     hand = read_captured(path, data_format, mano_dir)[index]
-    name, cut = f"{path.name} {hand.side}", slice(0, frames)
+    name, cut = f"{path.parent.name}/{path.name} {hand.side}", slice(0, frames)
     betas = np.zeros(10) if hand.betas is None else hand.betas
     if hand.global_orient is None or hand.transl is None:
         pose = hand.sequence().hand_pose[cut].astype(np.float64)

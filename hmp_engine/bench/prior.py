@@ -8,6 +8,7 @@ import numpy as np
 
 from hmp_engine.detection import detect_video
 from hmp_engine.hand_model import load_hand_model
+from hmp_engine.ik import single_thread
 from hmp_engine.prior.checkpoint import load_prior
 from hmp_engine.prior.data import HandSequence
 from hmp_engine.prior.evaluate import evaluate
@@ -44,9 +45,13 @@ MOTION_SET = "real: --motion files"
 
 def prior_report(checkpoint: Path, sample_video: Path | None, motion: list[HandSequence] | None = None) -> dict:
     """Reconstruction and infilling scores of a prior checkpoint on the held-out sets (none without a sample
-    video) and on the given motion files' sequences (already in the prior's convention, at 30 fps)."""
-    prior = load_prior(checkpoint, "cpu")
-    sets = held_out_sets(sample_video, prior.fps) if sample_video is not None else {}
-    if motion:
-        sets[f"{MOTION_SET} ({len(motion)} sequences)"] = [sequence.hand_pose for sequence in motion]
-    return {"checkpoint": str(checkpoint), "sets": evaluate(prior, load_hand_model("open", "right"), sets)}
+    video) and on the given motion files' sequences (already in the prior's convention, at 30 fps).
+
+    Runs on one torch thread: its small batches gain little from more, and spinning threads crawl whenever
+    another process shares the cores."""
+    with single_thread():
+        prior = load_prior(checkpoint, "cpu")
+        sets = held_out_sets(sample_video, prior.fps) if sample_video is not None else {}
+        if motion:
+            sets[f"{MOTION_SET} ({len(motion)} sequences)"] = [sequence.hand_pose for sequence in motion]
+        return {"checkpoint": str(checkpoint), "sets": evaluate(prior, load_hand_model("open", "right"), sets)}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -31,6 +31,12 @@ def frame_errors(estimate: Estimate, truth: np.ndarray, truth_valid: np.ndarray,
     acceleration = ra_acc(estimate.joints, truth)
     return FrameErrors(pa_mpjpe(estimate.joints, truth), ra_mpjpe(estimate.joints, truth), acceleration,
                        acceleration * fps**2, estimated, valid_triples(estimated), np.asarray(occluded, dtype=bool))
+
+
+def restrict(errors: FrameErrors, frames: np.ndarray) -> FrameErrors:
+    """The same errors scored on ``frames`` only (and the acceleration triples within them)."""
+    estimated = errors.estimated & frames
+    return replace(errors, estimated=estimated, centre=valid_triples(estimated))
 
 
 def _mean(values: list[np.ndarray], masks: list[np.ndarray]) -> float:

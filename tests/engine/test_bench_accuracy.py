@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from hmp_engine.bench import ground_truth
-from hmp_engine.bench.accuracy import AccuracyConfig, accuracy_report, markdown
+from hmp_engine.bench.accuracy import AccuracyConfig, accuracy_report, common_frames, markdown
 from hmp_engine.bench.methods import FIT_GROUPS, METHODS, Estimate, Weight, fit_settings
 from hmp_engine.bench.observations import OCCLUSION_LEVELS, simulate
 from hmp_engine.bench.scores import frame_errors, summarise
@@ -41,6 +41,19 @@ def test_summaries_weigh_frames_and_select_occluded_ones() -> None:
     assert every["frames"] == 10 and every["ra_mpjpe_mm"] == pytest.approx(32.0)
     assert hidden["frames"] == 6 and hidden["ra_mpjpe_mm"] == pytest.approx(40.0)
     assert every["ra_acc_mm_per_s2"] == pytest.approx(every["ra_acc_mm_per_frame2"] * 900)
+
+
+def test_every_method_is_scored_on_the_frames_all_of_them_estimated() -> None:
+    truth = np.random.default_rng(1).normal(0.0, 0.05, size=(10, 21, 3))
+    off = truth + np.linspace(0.0, 0.01, 10)[:, None, None] * np.array([0.0, 1.0, 0.0])  # later frames worse
+    spans = {"init+slerp": np.ones(10, bool), "hmp": np.arange(10) >= 3, "per-frame": np.arange(10) % 2 == 0}
+    errors = {method: [frame_errors(Estimate(off, span), truth, np.ones(10, bool), np.zeros(10, bool), 30.0)]
+              for method, span in spans.items()}
+    shared = common_frames(errors)
+    assert summarise(errors["init+slerp"])["frames"] == 10  # alone, init+slerp would also count frames 0-2
+    assert [summarise(shared[method])["frames"] for method in ("init+slerp", "hmp", "per-frame")] == [7, 7, 3]
+    assert summarise(shared["init+slerp"])["ra_mpjpe_mm"] == summarise(shared["hmp"])["ra_mpjpe_mm"]
+    assert shared["hmp"][0].centre.sum() == 5  # acceleration triples within frames 3-9
 
 
 # ---- tuning and the fit's stage hook ----------------------------------------------------------------------
@@ -110,7 +123,7 @@ def test_hmp_bench_accuracy_on_a_motion_file(tmp_path, capsys) -> None:
     assert main(["bench", "accuracy", "--motion", str(motion), "--methods", "per-frame", "init+slerp", "hmp",
                  "--iterations", "2", "2", "2", "--workers", "1", "--occlusion", "none", "-o", str(report_path)]) == 0
     report = json.loads(report_path.read_text())
-    assert report["sequences"][0]["name"] == "take.npz right" and set(report["methods"]) == {
+    assert report["sequences"][0]["name"] == f"{motion.parent.name}/take.npz right" and set(report["methods"]) == {
         "per-frame", "init+slerp", "hmp"}
     assert report["weights"] == {"hmp": {"stage": 2, "name": "prior", "value": TUNED["hmp"].value}}
     assert "| init+slerp | 60 |" in capsys.readouterr().out
