@@ -86,6 +86,13 @@ def orientation_smoothness(rotation: torch.Tensor, dt: torch.Tensor,
     return 0.5 * _mean_over(speed.square(), present, 2, -1)
 
 
+def orientation_acceleration(rotation: torch.Tensor, dt: torch.Tensor,
+                             present: torch.Tensor | None = None) -> torch.Tensor:
+    """L_oa: mean squared second derivative of the entries of ([H,] T, 3, 3) rotations, (1/s^2)^2: about the angular
+    acceleration squared, so frame-to-frame jitter costs much and a steady turn little (its angular speed^2)."""
+    return acceleration_loss(rotation.flatten(-2), dt, present)
+
+
 def translation_smoothness(transl: torch.Tensor, dt: torch.Tensor, present: torch.Tensor | None = None) -> torch.Tensor:
     """L_ts: 0.5 * mean squared speed per coordinate (m/s)^2 of ([H,] T, 3) translations (both frames present)."""
     if transl.shape[-2] < 2:

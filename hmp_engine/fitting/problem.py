@@ -153,6 +153,7 @@ class HandProblem(nn.Module):
             "orient": losses.orientation_data_loss(rotation, self.orient_target, self.pose_observed),
             "transl": losses.translation_data_loss(self.transl, self.transl_target, self.transl_observed),
             "orient_smooth": losses.orientation_smoothness(rotation, self.dt, self.present),
+            "orient_accel": losses.orientation_acceleration(rotation, self.dt, self.present),
             "transl_smooth": losses.translation_smoothness(self.transl, self.dt, self.present),
             "betas": losses.betas_loss(self.betas),
         }

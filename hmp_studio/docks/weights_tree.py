@@ -10,7 +10,8 @@ from hmp_engine.fitting import FitSettings, preset
 from hmp_engine.fitting.presets import WEIGHT_NAMES
 
 _TIPS = {"2d": "2D reprojection (Geman-McClure, by keypoint confidence)", "orient": "global orientation data term",
-         "transl": "translation data term", "orient_smooth": "orientation velocity", "transl_smooth":
+         "transl": "translation data term", "orient_smooth": "orientation velocity",
+         "orient_accel": "orientation acceleration (jitter)", "transl_smooth":
          "translation velocity", "betas": "shape prior", "prior": "motion prior (latent NLL)", "tie":
          "agreement of overlapping windows", "accel": "finger pose acceleration", "residual":
          "size of the stage-3 per-frame corrections"}

@@ -22,7 +22,7 @@ from hmp_engine.hand_model import load_hand_model
 from hmp_engine.initialisation import HandInit, initialise_hand
 from hmp_engine.prior.checkpoint import load_prior
 from hmp_engine.progress import Cancelled, CancelToken, ProgressEvent
-from hmp_engine.rotations import mirror_axis_angle
+from hmp_engine.rotations import axis_angle_to_matrix, mirror_axis_angle
 from tests.paths import REPO_ROOT
 
 PRIOR = REPO_ROOT / "resources" / "priors" / "default.pt"
@@ -99,6 +99,17 @@ def test_velocity_and_acceleration_terms_use_real_time() -> None:
     at_25, at_30 = motion(25.0), motion(30.0)
     for term in (losses.translation_smoothness, losses.acceleration_loss):
         assert float(term(*at_25)) == pytest.approx(float(term(*at_30)), rel=0.05)
+
+
+def test_orientation_acceleration_punishes_jitter_far_more_than_a_steady_turn() -> None:
+    times = torch.arange(0, 2, 1 / 30, dtype=torch.float64)
+    dt = torch.diff(times)
+    turn = 3.0 * times[:, None] * torch.tensor([0.0, 1.0, 0.0], dtype=torch.float64)  # 3 rad/s about y
+    jitter = 0.02 * torch.randn(len(times), 3, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    steady, shaky = (losses.orientation_acceleration(axis_angle_to_matrix(angles), dt)
+                     for angles in (turn, turn + jitter))
+    assert float(steady) == pytest.approx(3.0**4 * 2 / 9, rel=0.05)  # centripetal only: |R''|^2 = 2 w^4 over 9 entries
+    assert float(shaky) > 20 * float(steady)  # 1 degree of jitter outweighs a 3 rad/s turn 50 times
 
 
 # ---- presets ----------------------------------------------------------------------------------------------
