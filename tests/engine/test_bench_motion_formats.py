@@ -54,7 +54,7 @@ def test_arctic_hands_keep_their_side_orientation_and_shape_cut_to_frames(tmp_pa
     truths = {truth.side: truth for truth in (recipe() for recipe in recipes)}
     mean = read_model_file(mano_dir / "MANO_RIGHT.pkl")["hands_mean"]
     for side, truth in truths.items():
-        assert truth.num_frames == 25 and truth.name == f"s0_box.mano.npy {side}"
+        assert truth.num_frames == 25 and truth.name == f"{tmp_path.name}/s0_box.mano.npy {side}"
         np.testing.assert_allclose(truth.hand_pose, hands[side]["pose"][:25] + mean, atol=1e-9)
         np.testing.assert_allclose(truth.global_orient, hands[side]["rot"][:25], atol=1e-9)
         np.testing.assert_allclose(truth.betas, hands[side]["shape"])
@@ -89,7 +89,8 @@ def test_bench_accuracy_scores_arctic_files_and_prior_reconstructs_their_windows
                  "--frames", "30", "--methods", "per-frame", "init+slerp", "--workers", "1",
                  "-o", str(report_path)]) == 0
     report = json.loads(report_path.read_text())
-    assert [entry["name"] for entry in report["sequences"]] == ["s0_box.mano.npy right", "s0_box.mano.npy left"]
+    assert [entry["name"] for entry in report["sequences"]] == ["captures/s0_box.mano.npy right",
+                                                                "captures/s0_box.mano.npy left"]
     assert all(entry["frames"] == 30 for entry in report["sequences"])
     assert 0 < report["methods"]["init+slerp"]["all"]["pa_mpjpe_mm"] < 50
     prior_path = tmp_path / "prior.json"
