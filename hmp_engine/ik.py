@@ -39,19 +39,14 @@ TRANSL_UNIT = 0.05  # metres per optimised translation unit: a unit moves joints
 
 
 @contextlib.contextmanager
-def torch_threads(count: int) -> Iterator[None]:
-    """Run torch on ``count`` threads within the block (and restore its setting after)."""
+def single_thread() -> Iterator[None]:
+    """Run torch on one thread: the many tiny batched ops of the fit are slower split across threads."""
     threads = torch.get_num_threads()
-    torch.set_num_threads(max(1, count))
+    torch.set_num_threads(1)
     try:
         yield
     finally:
         torch.set_num_threads(threads)
-
-
-def single_thread() -> contextlib.AbstractContextManager[None]:
-    """Run torch on one thread: the many tiny batched ops of the IK are slower split across threads."""
-    return torch_threads(1)
 
 
 def _component_weights() -> np.ndarray:

@@ -27,7 +27,6 @@ from hmp_engine.batch.manifest import Manifest, VideoEntry, now
 from hmp_engine.batch.report import BatchProgress
 from hmp_engine.batch.settings import BatchSettings
 from hmp_engine.batch.task import SharedModels, one_line, process_video, staging_folder
-from hmp_engine.ik import single_thread
 
 LOCAL_OBJECT_STORE_BYTES = 256 * 1024**2
 """Object store of a local Ray: the models and the results are a few MB."""
@@ -55,8 +54,7 @@ def _video_task(name: str, video: str, outdir: str, settings: BatchSettings,
     if key not in _shared_cache:
         _shared_cache.clear()
         _shared_cache[key] = ray.get(shared[0])
-    with single_thread():  # the task holds one CPU: a two-hand fit must not take a second one
-        return process_video(name, video, Path(outdir), settings, _shared_cache[key])
+    return process_video(name, video, Path(outdir), settings, _shared_cache[key])
 
 
 @contextlib.contextmanager

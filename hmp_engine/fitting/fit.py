@@ -28,7 +28,7 @@ from hmp_engine.fitting.problem import HandProblem, frame_intervals
 from hmp_engine.fitting.stages import StageReport, run_stage
 from hmp_engine.fitting.windows import layout_windows
 from hmp_engine.hand_model import HandModel
-from hmp_engine.ik import torch_threads
+from hmp_engine.ik import single_thread
 from hmp_engine.initialisation import HandInit, posed_joints_numpy
 from hmp_engine.prior.model import MotionPrior
 from hmp_engine.progress import CancelToken, ProgressCallback
@@ -121,15 +121,14 @@ def fit_hands(inits: dict[str, HandInit], models: dict[str, HandModel], camera: 
     ``on_stage(stage, hands)``, if given, receives the hands as they are at the end of every stage that ran (so a
     benchmark scores stages 1 and 2 of one fit instead of repeating them).
 
-    On the CPU the fit runs on one thread per hand, up to torch's thread setting (its cores, or OMP_NUM_THREADS as
-    Ray sets it for a worker): a second hand doubles the decoder's arithmetic, which a second core absorbs. Not
-    more: the ops are small, and with torch's default of one (spinning) thread per core an iteration took 4-40x
-    longer than on one thread whenever another process used the cores (measured on 2 cores beside a training run).
+    On the CPU the fit runs on one thread: its ops are small, and with torch's default of one (spinning) thread
+    per core an iteration took 4-40x longer than on one thread whenever another process used the cores
+    (measured on 2 cores beside a training run).
     """
     device = resolve_device(device)
     if device.type != "cpu":
         return _fit(inits, models, camera, settings, prior, device, progress, cancel, on_stage)
-    with torch_threads(min(len(inits), torch.get_num_threads())):
+    with single_thread():
         return _fit(inits, models, camera, settings, prior, device, progress, cancel, on_stage)
 
 
