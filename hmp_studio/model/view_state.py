@@ -4,7 +4,7 @@ reads another's widgets."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from hmp_engine.hand_model import OPEN_MODEL
 
@@ -32,29 +32,27 @@ class ViewState(QObject):
         self.frame: int | None = None
         self.selection: Selection | None = None
 
+    def _update(self, name: str, value: object, changed: SignalInstance) -> None:
+        """Set attribute ``name`` and emit ``changed`` with the new value, only when the value changes."""
+        if value != getattr(self, name):
+            setattr(self, name, value)
+            changed.emit(value)
+
     def set_hand_model(self, source: str) -> None:
         """Draw and export fits with the hand model ``source`` ("open" or a MANO folder)."""
-        if source != self.hand_model:
-            self.hand_model = source
-            self.hand_model_changed.emit(source)
+        self._update("hand_model", source, self.hand_model_changed)
 
     def set_meshes_visible(self, visible: bool) -> None:
         """Show or hide the fitted meshes over the video."""
-        if visible != self.meshes_visible:
-            self.meshes_visible = visible
-            self.meshes_visible_changed.emit(visible)
+        self._update("meshes_visible", visible, self.meshes_visible_changed)
 
     def set_keypoints_visible(self, visible: bool) -> None:
         """Show or hide the detected keypoints over the video."""
-        if visible != self.keypoints_visible:
-            self.keypoints_visible = visible
-            self.keypoints_visible_changed.emit(visible)
+        self._update("keypoints_visible", visible, self.keypoints_visible_changed)
 
     def set_joints_visible(self, visible: bool) -> None:
         """Show or hide the fit's joints reprojected over the video."""
-        if visible != self.joints_visible:
-            self.joints_visible = visible
-            self.joints_visible_changed.emit(visible)
+        self._update("joints_visible", visible, self.joints_visible_changed)
 
     def show_frame(self, frame: int) -> None:
         """The canvas now shows ``frame``: its layers follow."""
