@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QLabel,
+    QScrollBar,
     QWidget,
 )
 
@@ -23,8 +24,11 @@ from tests.studio.gui_helpers import make_window
 
 def _inside_scroll_viewport_internals(widget: QWidget, dock: QDockWidget) -> bool:
     """Whether ``widget`` belongs to a scroll area's own machinery (scroll bars, corners) or a combo's popup."""
+    if isinstance(widget, QScrollBar):
+        return True
     parent = widget.parentWidget()
-    while parent is not None and parent is not dock:
+    # A parent that is not a widget is a stale PySide wrapper (pyqtgraph rebuilds its tree items): stop there.
+    while isinstance(parent, QWidget) and parent is not dock:
         if isinstance(parent, QComboBox):
             return True
         if isinstance(parent, QAbstractScrollArea) and not parent.viewport().isAncestorOf(widget):
