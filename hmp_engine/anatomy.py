@@ -39,13 +39,21 @@ _LONG_FINGER_LIMITS = (  # MCP, PIP, DIP
     ((-0.15, 0.15), (-0.12, 0.12), (-0.10, 1.90)),
     ((-0.12, 0.12), (-0.10, 0.10), (-0.25, 1.45)),
 )
+# The thumb's CMC pronates (negative twist) by up to 57 degrees, flexes to 74 and its MCP hyperextends to 40: with the
+# earlier -23 / 57 / -17 degrees, the IK lift of the permissively licensed sample video and marker mocap sat on those
+# limits (docs/synthetic_calibration.md); free of them, it reached -43 / 68 / -35 (1st / 99th percentiles).
 _THUMB_LIMITS = (  # CMC, MCP, IP
-    ((-0.40, 0.90), (-0.50, 0.90), (-0.40, 1.00)),
-    ((-0.25, 0.25), (-0.25, 0.25), (-0.30, 1.10)),
+    ((-1.00, 0.90), (-0.50, 0.90), (-0.40, 1.30)),
+    ((-0.25, 0.25), (-0.25, 0.25), (-0.70, 1.10)),
     ((-0.15, 0.15), (-0.15, 0.15), (-0.45, 1.45)),
 )
 JOINT_LIMITS = np.array(_LONG_FINGER_LIMITS * 4 + _THUMB_LIMITS)
 """(15, 3, 2) anatomical limits (twist, abduction, flexion) x (low, high) per MANO pose joint, radians."""
+PINKY_MCP = 6
+JOINT_LIMITS[PINKY_MCP, 1, 1] = 0.80
+"""MANO's flat hand splays the little finger about 36 degrees from the index; a real one at rest or in a grasp lies
+near the ring finger, and the IK lift of the sample video sat on a 23-degree limit toward it in a third of its key
+poses."""
 
 
 def _joint_frame(joint: int) -> np.ndarray:

@@ -1,7 +1,10 @@
 """The key-pose library of the synthetic motion: grasps and gestures in anatomical components, plus real poses.
 
 Hand-authored poses set per finger (MCP, PIP, DIP flexion, MCP abduction and twist) and per thumb (CMC flexion,
-abduction and twist, MCP and IP flexion), in radians, in the frames of `hmp_engine.anatomy`. Real poses lifted
+abduction and twist, MCP and IP flexion), in radians, in the frames of `hmp_engine.anatomy`. Where a grasp puts the
+thumb against something (a pinch, a tripod, a thumb over the fist), the authored thumb is only the starting point:
+its five components are solved on the open hand model so that the thumb tip lands at its contact (`THUMB_CONTACTS`),
+since angles authored by eye had left pinching thumbs 5-15 cm from the finger they pinch. Real poses lifted
 from the sample video's MediaPipe landmarks (see `tools/calibrate_synthetic.py --write-key-poses`) are stored in
 `resources/key_poses/video_key_poses.npz` and join the library when present.
 """
@@ -12,8 +15,11 @@ from functools import lru_cache
 from importlib.resources import files
 
 import numpy as np
+import torch
 
 from hmp_engine.anatomy import ABDUCTION, FLEXION, JOINT_LIMITS, TWIST, to_anatomical
+from hmp_engine.hand_model import load_hand_model
+from hmp_engine.ik import components_to_pose
 
 LONG_FINGERS = ("index", "middle", "pinky", "ring")
 FINGER_ROWS = {"index": (0, 1, 2), "middle": (3, 4, 5), "pinky": (6, 7, 8), "ring": (9, 10, 11),
@@ -29,29 +35,55 @@ RELAXED = (0.3, 0.45, 0.25)
 HALF = (0.75, 0.9, 0.5)
 CURLED = (1.35, 1.6, 0.9)
 TUCKED = (1.5, 1.75, 1.0)
-# Thumb shorthands: (CMC flexion, CMC abduction, CMC twist, MCP flexion, IP flexion).
+PINKY_ADDUCTION = 0.3
+"""The little finger's abduction toward the ring finger at spread 0: MANO's flat hand splays it, a real hand does not
+(the median of the sample video's lifted key poses)."""
+# Thumb shorthands: (CMC flexion, CMC abduction, CMC twist, MCP flexion, IP flexion). Opposition pronates the
+# thumb, a negative CMC twist: it turns the pad toward the fingers, so that flexing the thumb brings its tip across
+# the palm instead of below it.
 THUMB_FLAT = (0.0, 0.0, 0.0, 0.0, 0.0)
-THUMB_RELAXED = (0.15, 0.2, 0.1, 0.2, 0.2)
+THUMB_RELAXED = (0.15, 0.2, -0.3, 0.2, 0.2)
 THUMB_OUT = (-0.3, 0.6, -0.1, 0.0, -0.1)
 THUMB_UP = (-0.2, 0.1, -0.2, -0.1, -0.2)
-THUMB_ACROSS = (0.7, 0.2, 0.3, 0.6, 0.7)
-THUMB_OVER_FIST = (0.55, 0.3, 0.35, 0.45, 0.45)
-THUMB_OPPOSED = (0.45, 0.55, 0.55, 0.25, 0.3)
-THUMB_TO_INDEX = (0.35, 0.45, 0.45, 0.35, 0.45)
-THUMB_TO_RING = (0.7, 0.45, 0.7, 0.4, 0.5)
-THUMB_LATERAL = (0.35, 0.05, 0.2, 0.3, 0.2)
+THUMB_ACROSS = (0.7, 0.2, -0.5, 0.6, 0.7)
+THUMB_OVER_FIST = (0.55, 0.3, -0.5, 0.45, 0.45)
+THUMB_OPPOSED = (0.45, 0.55, -0.6, 0.25, 0.3)
+THUMB_TO_INDEX = (0.35, 0.45, -0.6, 0.35, 0.45)
+THUMB_TO_RING = (0.7, 0.45, -0.7, 0.4, 0.5)
+THUMB_LATERAL = (0.35, 0.05, -0.2, 0.3, 0.2)
+
+# MANO-21 joints: index 1-3, middle 4-6, pinky 7-9, ring 10-12, thumb 13-15; tips thumb 16, index 17, middle 18,
+# ring 19, pinky 20.
+_INDEX_MIDDLE_PHALANGES = (2, 3, 5, 6)
+THUMB_CONTACTS: dict[str, tuple[tuple[int, ...], float]] = {
+    "ok_sign": ((17,), 10.0), "pinch_tip": ((17,), 10.0), "pinch_pad": ((17,), 15.0),
+    "pinch_middle": ((18,), 10.0), "pinch_ring": ((19,), 10.0), "count_three": ((20,), 12.0),
+    "tripod": ((17, 18), 12.0), "key_pinch": ((2, 3), 15.0),
+    "power_cylinder": (_INDEX_MIDDLE_PHALANGES, 30.0), "power_sphere": ((18,), 55.0),
+    "precision_disc": ((18,), 70.0), "claw": ((18,), 60.0),
+    "fist": (_INDEX_MIDDLE_PHALANGES, 15.0), "point": ((5, 6), 15.0), "count_two": ((8, 9, 11, 12), 15.0),
+    "horns": ((5, 6, 11, 12), 15.0), "middle_only": ((2, 3, 11, 12), 15.0),
+    "pinky_only": (_INDEX_MIDDLE_PHALANGES, 15.0),
+    "fist_tight": ((10,), 20.0), "fist_thumb_in": ((10,), 20.0), "count_four": ((10,), 20.0),
+    "thumb_across_flat": ((10,), 20.0),
+}
+"""Grasps whose thumb tip touches something: the MANO-21 joints whose mean it reaches, and the distance in mm it
+keeps from that point (finger thickness for a pinch, an object's size for a power grasp)."""
+CONTACT_ITERATIONS = 300
 
 
 def pose(thumb: tuple[float, ...] = THUMB_RELAXED, spread: float = 0.0, twist: float = 0.0,
          **fingers: tuple[float, float, float]) -> np.ndarray:
-    """A (15, 3) anatomical pose: long fingers default to RELAXED, spread fans them, twist rolls them."""
+    """A (15, 3) anatomical pose: long fingers default to RELAXED, spread fans them (the little finger from its rest
+    beside the ring finger), twist rolls them."""
     components = np.zeros((15, 3))
     fan = {"index": 1.0, "middle": 0.1, "ring": -0.7, "pinky": -1.3}
+    rest = {"index": 0.0, "middle": 0.0, "ring": 0.0, "pinky": PINKY_ADDUCTION}
     roll = {"index": -0.5, "middle": 0.0, "ring": 0.6, "pinky": 1.0}
     for finger in LONG_FINGERS:
         mcp, pip, dip = FINGER_ROWS[finger]
         components[[mcp, pip, dip], FLEXION] = fingers.get(finger, RELAXED)
-        components[mcp, ABDUCTION] = spread * fan[finger]
+        components[mcp, ABDUCTION] = rest[finger] + spread * fan[finger]
         components[mcp, TWIST] = twist * roll[finger]
     cmc, mcp, ip = FINGER_ROWS["thumb"]
     components[cmc] = (thumb[2], thumb[1], thumb[0])
@@ -120,6 +152,36 @@ def _handmade() -> dict[str, np.ndarray]:
     }
 
 
+def _thumbs_to_contacts(library: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The library with each `THUMB_CONTACTS` pose's thumb (CMC twist, abduction, flexion; MCP and IP flexion)
+    solved on the open hand model, by projected gradient steps within the joint limits from the authored values."""
+    names = [name for name in THUMB_CONTACTS if name in library]
+    model = load_hand_model()
+    components = torch.as_tensor(np.stack([library[name] for name in names]), dtype=torch.float32)
+    free = torch.zeros(15, 3, dtype=torch.bool)
+    free[12] = True
+    free[13:15, FLEXION] = True
+    limits = torch.as_tensor(JOINT_LIMITS, dtype=torch.float32)
+    start = components.clone()
+    components.requires_grad_(True)
+    optimizer = torch.optim.Adam([components], lr=0.02)
+    zeros = torch.zeros(len(names), 3)
+    for _ in range(CONTACT_ITERATIONS):
+        joints = model.joints(zeros, components_to_pose(torch.where(free, components, start))) * 1000.0
+        reach = []
+        for k, name in enumerate(names):
+            targets, distance = THUMB_CONTACTS[name]
+            reach.append(((joints[k, 16] - joints[k, list(targets)].mean(0)).norm() - distance).square())
+        loss = torch.stack(reach).sum() + 10.0 * (components - start).square().sum()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        with torch.no_grad():
+            components.copy_(torch.maximum(torch.minimum(components, limits[..., 1]), limits[..., 0]))
+    solved = torch.where(free, components, start).detach().numpy().astype(np.float64)
+    return library | {name: pose for name, pose in zip(names, solved)}
+
+
 def _video_poses() -> dict[str, np.ndarray]:
     """Real poses lifted from the sample video, when the resource file exists."""
     path = files("hmp_resources") / "key_poses" / VIDEO_KEY_POSES
@@ -133,6 +195,6 @@ def _video_poses() -> dict[str, np.ndarray]:
 @lru_cache(maxsize=1)
 def key_pose_library() -> tuple[tuple[str, ...], np.ndarray]:
     """Names and (K, 15, 3) anatomical key poses, clipped to the joint limits."""
-    library = _handmade() | _video_poses()
+    library = _thumbs_to_contacts(_handmade()) | _video_poses()
     poses = np.clip(np.stack(list(library.values())), JOINT_LIMITS[..., 0], JOINT_LIMITS[..., 1])
     return tuple(library), poses

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hmp_engine.anatomy import JOINT_LIMITS, to_anatomical
+from hmp_engine.anatomy import JOINT_LIMITS, from_anatomical, to_anatomical
 from hmp_engine.hand_model import load_hand_model
-from hmp_engine.prior.key_poses import key_pose_library
-from hmp_engine.prior.motion_stats import motion_stats
+from hmp_engine.prior.key_poses import THUMB_CONTACTS, key_pose_library
+from hmp_engine.prior.motion_stats import hand_joints_mm, motion_stats
 from hmp_engine.prior.synthetic import HELD_OUT_SEEDS, TRAIN_SEEDS, synthesize_corpus, synthesize_sequence
 
 REAL_MEDIAN_SPEED = 1.2  # mm/frame at 30 fps, fingertips relative to the wrist (real hand mocap, issue 4)
@@ -44,6 +44,18 @@ def test_key_pose_library_has_grasps_gestures_and_a_moving_thumb() -> None:
         assert name in names
     assert np.ptp(poses[:, 12:15], axis=0).max() > 0.8  # the thumb takes very different configurations
     assert sum(name.startswith("video_") for name in names) >= 10  # real poses lifted from the sample video
+
+
+def test_grasping_thumbs_reach_their_contacts() -> None:
+    names, poses = key_pose_library()
+    grasps = list(THUMB_CONTACTS)
+    joints = hand_joints_mm(load_hand_model("open", "right"), from_anatomical(poses[[names.index(n) for n in grasps]]))
+    for name, hand in zip(grasps, joints):
+        targets, distance = THUMB_CONTACTS[name]
+        reach = np.linalg.norm(hand[16] - hand[list(targets)].mean(axis=0))
+        assert abs(reach - distance) < 7.0, (name, reach)  # authored by eye, pinching thumbs were 30-85 mm off
+    pinch = names.index("pinch_tip")
+    assert poses[pinch, 12, 0] < -0.3  # the opposed thumb pronates (negative CMC twist) to meet the index
 
 
 @pytest.fixture(scope="module")
