@@ -45,6 +45,7 @@ class MotionStyle:
     enslaving: float = 0.15
     dip_ratio: tuple[float, float] = (0.5, 0.8)
     dip_noise: float = 0.08
+    dip_free_probability: float = 0.3  # a finger's DIP keeps its target's own flexion (contact, not tendons, sets it)
     drift: tuple[float, float, float] = (0.02, 0.03, 0.05)
     drift_hz: float = 1.5
     tremor: float = 0.0014
@@ -81,7 +82,8 @@ def _clip(components: np.ndarray) -> np.ndarray:
 
 
 def _couple(target: np.ndarray, previous: np.ndarray, rng: np.random.Generator, style: MotionStyle) -> np.ndarray:
-    """Neighbouring long fingers share part of each other's flexion change; DIP follows PIP."""
+    """Neighbouring long fingers share part of each other's flexion change; DIP follows PIP, except in a share of
+    fingers where it keeps the target's value (pressing a pad on an object extends the DIP while the PIP flexes)."""
     target = target.copy()
     change = target[_LONG_FINGER_ROWS, FLEXION] - previous[_LONG_FINGER_ROWS, FLEXION]  # (4 fingers, 3 joints)
     shared = np.zeros_like(change)
@@ -90,7 +92,9 @@ def _couple(target: np.ndarray, previous: np.ndarray, rng: np.random.Generator, 
     target[_LONG_FINGER_ROWS, FLEXION] += style.enslaving * shared
     pip, dip = _LONG_FINGER_ROWS[:, 1], _LONG_FINGER_ROWS[:, 2]
     ratio = rng.uniform(*style.dip_ratio, size=4)
-    target[dip, FLEXION] = ratio * target[pip, FLEXION] + rng.normal(0.0, style.dip_noise, size=4)
+    coupled = ratio * target[pip, FLEXION] + rng.normal(0.0, style.dip_noise, size=4)
+    free = rng.random(4) < style.dip_free_probability
+    target[dip, FLEXION] = np.where(free, target[dip, FLEXION], coupled)
     return target
 
 
