@@ -12,7 +12,6 @@ frozen); a cancelled fit raises Cancelled.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -122,40 +121,15 @@ def fit_hands(inits: dict[str, HandInit], models: dict[str, HandModel], camera: 
     ``on_stage(stage, hands)``, if given, receives the hands as they are at the end of every stage that ran (so a
     benchmark scores stages 1 and 2 of one fit instead of repeating them).
 
-    On the CPU torch runs each op on one thread: the ops are small, and with torch's default of one (spinning)
-    thread per core an iteration took 4-40x longer than on one thread whenever another process used the cores
-    (measured on 2 cores beside a training run). Two hands, where torch may use two threads or more, are fitted
-    side by side in two Python threads instead (`_fit_side_by_side`), which leave a core when they wait.
+    On the CPU the fit runs on one thread: its ops are small, and with torch's default of one (spinning) thread
+    per core an iteration took 4-40x longer than on one thread whenever another process used the cores
+    (measured on 2 cores beside a training run).
     """
     device = resolve_device(device)
     if device.type != "cpu":
         return _fit(inits, models, camera, settings, prior, device, progress, cancel, on_stage)
-    side_by_side = len(inits) > 1 and torch.get_num_threads() > 1 and on_stage is None
     with single_thread():
-        if side_by_side:
-            return _fit_side_by_side(inits, models, camera, settings, prior, device, progress, cancel)
         return _fit(inits, models, camera, settings, prior, device, progress, cancel, on_stage)
-
-
-def _fit_side_by_side(inits: dict[str, HandInit], models: dict[str, HandModel], camera: Camera,
-                      settings: FitSettings, prior: MotionPrior | None, device: torch.device,
-                      progress: ProgressCallback | None, cancel: CancelToken | None) -> FitResult:
-    """Each hand fitted alone, the first in the calling thread (which reports progress, so a GUI hears only from
-    its own worker), the others in threads of their own: torch releases the interpreter inside its ops, so the
-    threads share the cores without spinning. The stage reports are summed over hands as a batched fit's are,
-    their seconds the longest hand's."""
-    (first_side, first), *others = inits.items()
-    with ThreadPoolExecutor(len(others), thread_name_prefix="hmp-fit-hand") as pool:
-        futures = [pool.submit(_fit, {side: init}, models, camera, settings, prior, device, None, cancel, None)
-                   for side, init in others]
-        results = [_fit({first_side: first}, models, camera, settings, prior, device, progress, cancel, None)]
-        results += [future.result() for future in futures]
-    stages = [StageReport(reports[0].stage, max(r.iterations for r in reports),
-                          {name: sum(r.losses.get(name, 0.0) for r in reports)
-                           for name in dict.fromkeys(n for r in reports for n in r.losses)},
-                          sum(r.recoveries for r in reports), max(r.seconds for r in reports))
-              for reports in zip(*(result.stages for result in results))]
-    return FitResult({side: hand for result in results for side, hand in result.hands.items()}, stages)
 
 
 def _fit(inits: dict[str, HandInit], models: dict[str, HandModel], camera: Camera, settings: FitSettings,

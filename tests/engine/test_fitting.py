@@ -4,7 +4,6 @@ hands, frame rates, cancel, determinism, NaN recovery, baselines, stage 3)."""
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -263,33 +262,6 @@ def test_two_hands_side_by_side_fit_as_mirror_images(sample, prior, models) -> N
     beside_moved = fit_hands(moved, models, camera, short, prior).hands
     assert np.array_equal(beside_moved["right"].joints, together["right"].joints)
     assert not np.allclose(beside_moved["left"].joints, together["left"].joints, atol=1e-3)
-
-
-def test_two_hands_fit_side_by_side_in_threads_as_in_one_batch(sample, prior, models) -> None:
-    scene = side_by_side_mirror(sample)
-    inits = {track.handedness: initialise(scene, models, track)[0] for track in scene.tracks}
-    camera, short = Camera.default(scene.image_size), quick("wild", "hmp", 10, 10, 0)  # short: see the test above
-    helpers_alive: list[bool] = []
-
-    def watch(event: ProgressEvent) -> None:
-        helpers_alive.append(any(t.name.startswith("hmp-fit-hand") for t in threading.enumerate()))
-
-    threads = torch.get_num_threads()
-    try:
-        torch.set_num_threads(2)
-        side_by_side = fit_hands(inits, models, camera, short, prior, progress=watch)
-        torch.set_num_threads(1)
-        batched = fit_hands(inits, models, camera, short, prior)
-    finally:
-        torch.set_num_threads(threads)
-    assert helpers_alive[0] and len(helpers_alive) == 20  # the left hand ran beside; the right hand reported
-    assert torch.get_num_threads() == threads
-    for side in inits:
-        assert np.allclose(side_by_side.hands[side].joints, batched.hands[side].joints, atol=1e-5)
-    assert len(side_by_side.stages) == len(batched.stages) == 2
-    for threaded, together in zip(side_by_side.stages, batched.stages):
-        assert threaded.iterations == together.iterations == 10
-        assert threaded.losses["loss"] == pytest.approx(together.losses["loss"], rel=1e-4)
 
 
 def test_decoding_follows_real_time_at_any_frame_rate(prior) -> None:
