@@ -4,7 +4,7 @@ Hand-authored poses set per finger (MCP, PIP, DIP flexion, MCP abduction and twi
 abduction and twist, MCP and IP flexion), in radians, in the frames of `hmp_engine.anatomy`. Where a grasp puts the
 thumb against something (a pinch, a tripod, a thumb over the fist), the authored thumb is only the starting point:
 its five components are solved on the open hand model so that the thumb tip lands at its contact (`THUMB_CONTACTS`),
-since angles authored by eye had left pinching thumbs 5-15 cm from the finger they pinch. Real poses lifted
+since angles authored by eye had left pinching thumb tips 5-10 cm from the fingertip they pinch. Real poses lifted
 from the sample video's MediaPipe landmarks (see `tools/calibrate_synthetic.py --write-key-poses`) are stored in
 `resources/key_poses/video_key_poses.npz` and join the library when present.
 """

@@ -53,7 +53,7 @@ def test_grasping_thumbs_reach_their_contacts() -> None:
     for name, hand in zip(grasps, joints):
         targets, distance = THUMB_CONTACTS[name]
         reach = np.linalg.norm(hand[16] - hand[list(targets)].mean(axis=0))
-        assert abs(reach - distance) < 7.0, (name, reach)  # authored by eye, pinching thumbs were 30-85 mm off
+        assert abs(reach - distance) < 7.0, (name, reach)  # authored by eye, pinches were 5-10 cm apart
     pinch = names.index("pinch_tip")
     assert poses[pinch, 12, 0] < -0.3  # the opposed thumb pronates (negative CMC twist) to meet the index
 
