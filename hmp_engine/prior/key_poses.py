@@ -165,14 +165,17 @@ def _thumbs_to_contacts(library: dict[str, np.ndarray]) -> dict[str, np.ndarray]
     start = components.clone()
     components.requires_grad_(True)
     optimizer = torch.optim.Adam([components], lr=0.02)
+    contact_weights = torch.zeros(len(names), 21)  # each row averages the joints its thumb reaches
+    for row, name in enumerate(names):
+        targets = list(THUMB_CONTACTS[name][0])
+        contact_weights[row, targets] = 1.0 / len(targets)
+    distances = torch.tensor([THUMB_CONTACTS[name][1] for name in names])
     zeros = torch.zeros(len(names), 3)
     for _ in range(CONTACT_ITERATIONS):
         joints = model.joints(zeros, components_to_pose(torch.where(free, components, start))) * 1000.0
-        reach = []
-        for k, name in enumerate(names):
-            targets, distance = THUMB_CONTACTS[name]
-            reach.append(((joints[k, 16] - joints[k, list(targets)].mean(0)).norm() - distance).square())
-        loss = torch.stack(reach).sum() + 10.0 * (components - start).square().sum()
+        contacts = torch.einsum("nj,njc->nc", contact_weights, joints)
+        reach = ((joints[:, 16] - contacts).norm(dim=-1) - distances).square().sum()
+        loss = reach + 10.0 * (components - start).square().sum()
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
