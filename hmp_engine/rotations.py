@@ -67,6 +67,12 @@ def mirror_axis_angle(axis_angle: ArrayOrTensor) -> ArrayOrTensor:
     return mirrored.reshape(axis_angle.shape)
 
 
+def canonical_axis_angle(axis_angle: np.ndarray) -> np.ndarray:
+    """The same rotations as a (..., 3) axis-angle array, with angles in [0, pi] (captures may store 2 pi - a)."""
+    flat = np.asarray(axis_angle, dtype=np.float64).reshape(-1, 3)
+    return Rotation.from_rotvec(flat).as_rotvec().reshape(np.shape(axis_angle))
+
+
 def slerp_resample(times: np.ndarray, axis_angle: np.ndarray, new_times: np.ndarray) -> np.ndarray:
     """Rotations of a (T, J, 3) axis-angle sequence at new times, by SLERP; held constant outside [t0, tN]."""
     times = np.asarray(times, dtype=np.float64)

@@ -34,7 +34,13 @@ import torch
 from hmp_engine.hand_model import model_file, read_model_file
 from hmp_engine.hand_model.safe_pickle import RestrictedUnpickler
 from hmp_engine.motion_file import read_motion
-from hmp_engine.rotations import axis_angle_to_matrix, matrix_to_6d, mirror_axis_angle, slerp_resample
+from hmp_engine.rotations import (
+    axis_angle_to_matrix,
+    canonical_axis_angle,
+    matrix_to_6d,
+    mirror_axis_angle,
+    slerp_resample,
+)
 
 TARGET_FPS = 30.0
 CROP_FRACTION = 0.05
@@ -67,9 +73,11 @@ class HandSequence:
 
 
 def resample(hand_pose: np.ndarray, fps: float, target_fps: float = TARGET_FPS) -> np.ndarray:
-    """A (T, 45) pose sequence at target_fps by SLERP of every joint, covering the same time span."""
+    """A (T, 45) pose sequence at target_fps by SLERP of every joint, covering the same time span, with every
+    rotation's angle in [0, pi]: ARCTIC's fits store 6 % of their joint rotations as angles near 2 pi, which the
+    encoder would read as large rotations."""
     if fps == target_fps:
-        return np.asarray(hand_pose, dtype=np.float32)
+        return canonical_axis_angle(hand_pose).astype(np.float32)
     times = np.arange(len(hand_pose)) / fps
     new_times = np.arange(math.floor(times[-1] * target_fps + 1e-6) + 1) / target_fps
     joints = np.asarray(hand_pose, dtype=np.float64).reshape(len(hand_pose), 15, 3)

@@ -93,6 +93,16 @@ def test_resample_interpolates_by_slerp() -> None:
     assert not np.allclose(out[1], 0.5 * (pose[1] + pose[2]), atol=1e-3)  # not a linear blend of axis-angles
 
 
+def test_rotations_stored_past_half_a_turn_become_the_same_rotations_below_it() -> None:
+    pose = np.zeros((3, 45))
+    pose[:, 3:6] = (2 * np.pi - 0.3) * np.array([0.0, 0.6, 0.8])  # 0.3 rad about the opposite axis
+    for fps in (30.0, 60.0):
+        out = data.resample(pose, fps)
+        np.testing.assert_allclose(out[0, 3:6], 0.3 * np.array([0.0, -0.6, -0.8]), atol=1e-6)
+        np.testing.assert_allclose(Rotation.from_rotvec(out[:, 3:6]).as_matrix(),
+                                   Rotation.from_rotvec(pose[: len(out), 3:6]).as_matrix(), atol=1e-6)
+
+
 def _arctic(path: Path, right: np.ndarray, left: np.ndarray) -> None:
     frames = len(right)
     hand = {"rot": np.zeros((frames, 3)), "trans": np.zeros((frames, 3)), "shape": np.zeros(10)}
