@@ -25,7 +25,9 @@ import torch
 from hmp_engine.camera import Camera
 from hmp_engine.detection import DetectionResult, KeypointTrack, detect_video
 from hmp_engine.fitting import default_prior_path, fit_project, preset, resolve_device
+from hmp_engine.fitting.fit import cpu_fit_processes
 from hmp_engine.fitting.mirror import side_by_side_mirror
+from hmp_engine.fitting.pose_models import native_bfloat16
 from hmp_engine.hand_model import load_hand_model
 from hmp_engine.initialisation import initialise_hand
 from hmp_engine.prior.checkpoint import load_prior
@@ -44,11 +46,14 @@ class FitOptions:
     long_minutes: float = 10.0
 
 
-def describe_device(device: torch.device) -> str:
-    """The device a fit ran on, in words: "cuda:0 (GPU name)" or "cpu (N torch threads)"."""
+def describe_device(device: torch.device, hands: int = 1) -> str:
+    """The device a fit of ``hands`` hands ran on, in words: "cuda:0 (GPU name)" or "cpu (N processes)" (one
+    torch thread each), with ", bfloat16 decoder" where the CPU multiplies bfloat16 natively."""
     if device.type == "cuda":
         return f"{device.type}:{device.index or 0} ({torch.cuda.get_device_name(device)})"
-    return f"{device} (1 torch thread)"
+    processes = cpu_fit_processes(hands)
+    precision = ", bfloat16 decoder" if native_bfloat16(device) else ""
+    return f"{device} ({processes} process{'es' if processes > 1 else ''}{precision})"
 
 
 @functools.lru_cache(maxsize=2)
@@ -88,7 +93,7 @@ def timed_fit(video: Path, result: DetectionResult, options: FitOptions = FitOpt
     start = time.perf_counter()
     fit = fit_project(project, models, settings, prior, device=device)
     seconds = time.perf_counter() - start
-    figures = {"frames": result.num_frames, "hands": len(fit.fits), "device": describe_device(device),
+    figures = {"frames": result.num_frames, "hands": len(fit.fits), "device": describe_device(device, len(fit.fits)),
                "seconds": round(seconds, 2), "seconds_per_100_frames": round(100 * seconds / result.num_frames, 2),
                "fps": round(result.num_frames / seconds, 2),
                "stage_seconds": [round(report.seconds, 2) for report in fit.result.stages],

@@ -11,6 +11,7 @@ frozen); a cancelled fit raises Cancelled.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -22,6 +23,7 @@ from torch import nn
 
 from hmp_engine.camera import Camera
 from hmp_engine.fitting.baselines import gaussian_mixture, pca_codec
+from hmp_engine.fitting.hand_process import HandProcess, HandProcessError
 from hmp_engine.fitting.pose_models import FramePose, PriorCodec, ResidualPose, WindowCodec, WindowedPose
 from hmp_engine.fitting.presets import FitSettings
 from hmp_engine.fitting.problem import HandProblem, frame_intervals
@@ -121,15 +123,54 @@ def fit_hands(inits: dict[str, HandInit], models: dict[str, HandModel], camera: 
     ``on_stage(stage, hands)``, if given, receives the hands as they are at the end of every stage that ran (so a
     benchmark scores stages 1 and 2 of one fit instead of repeating them).
 
-    On the CPU the fit runs on one thread: its ops are small, and with torch's default of one (spinning) thread
-    per core an iteration took 4-40x longer than on one thread whenever another process used the cores
-    (measured on 2 cores beside a training run).
+    On the CPU torch runs each op on one thread: the ops are small, and with torch's default of one (spinning)
+    thread per core an iteration took 4-40x longer than on one thread whenever another process used the cores
+    (measured on 2 cores beside a training run). Where torch may use more than one thread, the hands after the
+    first are fitted side by side in processes of their own (`_fit_side_by_side`).
     """
     device = resolve_device(device)
     if device.type != "cpu":
         return _fit(inits, models, camera, settings, prior, device, progress, cancel, on_stage)
+    processes = cpu_fit_processes(len(inits))
     with single_thread():
+        if processes > 1 and on_stage is None:
+            return _fit_side_by_side(inits, models, camera, settings, prior, device, progress, cancel)
         return _fit(inits, models, camera, settings, prior, device, progress, cancel, on_stage)
+
+
+def cpu_fit_processes(hands: int) -> int:
+    """How many processes a CPU fit of ``hands`` hands runs in: one per hand where torch may use more than one
+    thread (its default on a machine with several cores), else one (a Ray task given one CPU, for example)."""
+    return hands if hands > 1 and torch.get_num_threads() > 1 else 1
+
+
+def _fit_side_by_side(inits: dict[str, HandInit], models: dict[str, HandModel], camera: Camera,
+                      settings: FitSettings, prior: MotionPrior | None, device: torch.device,
+                      progress: ProgressCallback | None, cancel: CancelToken | None) -> FitResult:
+    """Each hand fitted alone, the first here (it reports progress), the others each in a child process started
+    first; a hand whose process failed is fitted here afterwards, with a warning. The stage reports are summed over
+    hands as a batched fit's are, their seconds the longest hand's."""
+    (first_side, first), *others = inits.items()
+    children = {side: HandProcess({"inits": {side: init}, "models": {side: models[side]}, "camera": camera,
+                                   "settings": settings, "prior": prior}) for side, init in others}
+    try:
+        results = [_fit({first_side: first}, models, camera, settings, prior, device, progress, cancel, None)]
+        for side, child in children.items():
+            try:
+                results.append(child.result(cancel))
+            except HandProcessError as error:
+                warnings.warn(f"{error}; fitting the {side} hand in this process instead", RuntimeWarning,
+                              stacklevel=2)
+                results.append(_fit({side: inits[side]}, models, camera, settings, prior, device, None, cancel, None))
+    finally:
+        for child in children.values():
+            child.close()
+    stages = [StageReport(reports[0].stage, max(r.iterations for r in reports),
+                          {name: sum(r.losses.get(name, 0.0) for r in reports)
+                           for name in dict.fromkeys(n for r in reports for n in r.losses)},
+                          sum(r.recoveries for r in reports), max(r.seconds for r in reports))
+              for reports in zip(*(result.stages for result in results))]
+    return FitResult({side: hand for result in results for side, hand in result.hands.items()}, stages)
 
 
 def _fit(inits: dict[str, HandInit], models: dict[str, HandModel], camera: Camera, settings: FitSettings,

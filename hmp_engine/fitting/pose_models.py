@@ -44,15 +44,28 @@ class WindowCodec(Protocol):
         """Negative log-likelihood of (H, W, D) codes, scaled to a mean per hand (H,)."""
 
 
+def native_bfloat16(device: torch.device) -> bool:
+    """Whether ``device`` multiplies bfloat16 matrices in hardware: a CPU with AMX or AVX-512 BF16 (elsewhere
+    bfloat16 is emulated and slower than float32, or, on CUDA, not measured yet)."""
+    if device.type != "cpu":
+        return False
+    checks = ("_is_amx_tile_supported", "_is_avx512_bf16_supported")
+    return any(getattr(torch.cpu, check, lambda: False)() for check in checks)
+
+
 class PriorCodec:
     """The motion prior as a codec: z = encoder mean, decoded at times phase x window duration.
 
-    Freezes the prior (eval mode, no weight gradients): the fit optimises codes, never the network.
+    Freezes the prior (eval mode, no weight gradients): the fit optimises codes, never the network. With
+    ``bfloat16`` (default: where the hardware multiplies it natively) the decoder's matrix products run in bfloat16,
+    twice as fast on such CPUs; its output is added to the mean pose and turned into rotations in float32.
     """
 
-    def __init__(self, prior: MotionPrior) -> None:
+    def __init__(self, prior: MotionPrior, bfloat16: bool | None = None) -> None:
         self.prior = prior.eval().requires_grad_(False)
         self.window_frames, self.fps = prior.window_frames, prior.fps
+        self.device = prior.sixd_mean.device
+        self.bfloat16 = native_bfloat16(self.device) if bfloat16 is None else bfloat16
 
     def encode(self, windows: torch.Tensor) -> torch.Tensor:
         """Window poses -> the encoder's mean latent codes."""
@@ -60,7 +73,9 @@ class PriorCodec:
 
     def decode(self, codes: torch.Tensor, phase: torch.Tensor) -> torch.Tensor:
         """Latent codes -> poses at ``phase`` (0..1 across the window)."""
-        return self.prior.decode(codes, times=phase * self.prior.config.duration_s)
+        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bfloat16):
+            poses = self.prior.decode(codes, times=phase * self.prior.config.duration_s)
+        return poses.float()
 
     def prior_loss(self, codes: torch.Tensor) -> torch.Tensor:
         """The prior's loss on the latent codes."""

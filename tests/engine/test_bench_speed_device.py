@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from hmp_engine.cli import main
+from hmp_engine.fitting.fit import cpu_fit_processes
 
 
 def test_fit_steps_record_their_device_and_the_long_clip(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
@@ -21,6 +22,8 @@ def test_fit_steps_record_their_device_and_the_long_clip(tmp_path: Path, capsys:
     measurements = report["measurements"]
     assert report["fit_device"] == "cpu" and list(measurements) == ["fit", "fit_two_hands", "fit_long"]
     assert all(entry["device"].startswith("cpu") for entry in measurements.values())
+    assert measurements["fit"]["device"].startswith("cpu (1 process")
+    assert measurements["fit_two_hands"]["device"].startswith(f"cpu ({cpu_fit_processes(2)} process")
     assert measurements["fit"]["frames"] == 6 and len(measurements["fit"]["scaling"]) == 4
     assert measurements["fit_two_hands"]["hands"] == 2
     assert measurements["fit_long"]["frames"] == 18 and measurements["fit_long"]["minutes"] == 0.01

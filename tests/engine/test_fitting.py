@@ -4,6 +4,9 @@ hands, frame rates, cancel, determinism, NaN recovery, baselines, stage 3)."""
 from __future__ import annotations
 
 import json
+import sys
+import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,7 +16,8 @@ import torch
 
 from hmp_engine.camera import Camera
 from hmp_engine.detection import DetectionResult, KeypointTrack, detect_video
-from hmp_engine.fitting import METHODS, FitSettings, fit_figures, fit_hands, losses, preset
+from hmp_engine.fitting import METHODS, FitSettings, fit_figures, fit_hands, hand_process, losses, pose_models, preset
+from hmp_engine.fitting import fit as fit_module
 from hmp_engine.fitting import problem as problem_module
 from hmp_engine.fitting.mirror import side_by_side_mirror
 from hmp_engine.fitting.pose_models import PriorCodec, WindowedPose
@@ -22,7 +26,7 @@ from hmp_engine.hand_model import load_hand_model
 from hmp_engine.initialisation import HandInit, initialise_hand
 from hmp_engine.prior.checkpoint import load_prior
 from hmp_engine.progress import Cancelled, CancelToken, ProgressEvent
-from hmp_engine.rotations import axis_angle_to_matrix, mirror_axis_angle
+from hmp_engine.rotations import axis_angle_to_matrix, geodesic_distance, mirror_axis_angle
 from tests.paths import REPO_ROOT
 
 PRIOR = REPO_ROOT / "resources" / "priors" / "default.pt"
@@ -239,10 +243,25 @@ def test_no_seams_where_windows_overlap(sample, prior, models) -> None:
     assert after["acceleration_mm_per_frame2"] < 0.5 * before["acceleration_mm_per_frame2"]
 
 
-def test_two_hands_side_by_side_fit_as_mirror_images(sample, prior, models) -> None:
+@pytest.fixture
+def torch_threads() -> Iterator[Callable[[int], None]]:
+    """Sets torch's thread count for a test and restores it afterwards."""
+    before = torch.get_num_threads()
+    yield torch.set_num_threads
+    torch.set_num_threads(before)
+
+
+@pytest.fixture
+def two_hands(sample, models) -> tuple[dict[str, HandInit], Camera]:
     scene = side_by_side_mirror(sample)
     inits = {track.handedness: initialise(scene, models, track)[0] for track in scene.tracks}
-    camera = Camera.default(scene.image_size)
+    return inits, Camera.default(scene.image_size)
+
+
+def test_two_hands_side_by_side_fit_as_mirror_images(two_hands, prior, models, torch_threads, monkeypatch) -> None:
+    inits, camera = two_hands
+    torch_threads(1)  # one batched problem (with more threads each hand has a process: see below)
+    monkeypatch.setattr(pose_models, "native_bfloat16", lambda device: False)  # its rounding depends on batch size
     settings = quick("wild", "hmp", 80, 80)
     hands = fit_hands(inits, models, camera, settings, prior).hands
     assert set(hands) == {"right", "left"}
@@ -262,6 +281,73 @@ def test_two_hands_side_by_side_fit_as_mirror_images(sample, prior, models) -> N
     beside_moved = fit_hands(moved, models, camera, short, prior).hands
     assert np.array_equal(beside_moved["right"].joints, together["right"].joints)
     assert not np.allclose(beside_moved["left"].joints, together["left"].joints, atol=1e-3)
+
+
+class RecordedProcess(hand_process.HandProcess):
+    """A hand process that keeps a record of itself."""
+
+    started: list[hand_process.HandProcess] = []
+
+    def __init__(self, arguments: dict) -> None:
+        super().__init__(arguments)
+        RecordedProcess.started.append(self)
+
+
+def test_a_second_hand_is_fitted_in_its_own_process_as_alone(two_hands, prior, models, torch_threads,
+                                                            monkeypatch) -> None:
+    monkeypatch.setattr(fit_module, "HandProcess", RecordedProcess)
+    inits, camera = two_hands
+    short = quick("wild", "hmp", 10, 10, 0)
+    RecordedProcess.started.clear()
+    torch_threads(1)
+    alone = {side: fit_hands({side: init}, models, camera, short, prior) for side, init in inits.items()}
+    fit_hands(inits, models, camera, quick("wild", "hmp", 1, 1, 0), prior)
+    assert not RecordedProcess.started  # on one thread the hands are one batch
+    torch_threads(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a failed child would warn and be fitted here
+        side_by_side = fit_hands(inits, models, camera, short, prior)
+    assert len(RecordedProcess.started) == 1 and not RecordedProcess.started[0].folder.exists()
+    assert torch.get_num_threads() == 2
+    for side in inits:
+        assert np.array_equal(side_by_side.hands[side].joints, alone[side].hands[side].joints)
+    assert len(side_by_side.stages) == 2
+    for stage, apart in enumerate(side_by_side.stages):
+        assert apart.iterations == 10
+        assert apart.losses["loss"] == pytest.approx(sum(fit.stages[stage].losses["loss"] for fit in alone.values()))
+
+
+def test_a_failed_hand_process_costs_time_not_the_hand(two_hands, prior, models, torch_threads, monkeypatch) -> None:
+    monkeypatch.setattr(hand_process, "COMMAND", (sys.executable, "-c", "print('out of memory'); raise SystemExit(3)"))
+    inits, camera = two_hands
+    torch_threads(2)
+    with pytest.warns(RuntimeWarning, match="exit status 3: out of memory; fitting the left hand in this process"):
+        hands = fit_hands(inits, models, camera, quick("wild", "hmp", 5, 5, 0), prior).hands
+    assert set(hands) == {"right", "left"} and np.isfinite(hands["left"].joints).all()
+
+
+def test_cancelling_a_two_hand_fit_stops_its_hand_process(two_hands, prior, models, torch_threads,
+                                                        monkeypatch) -> None:
+    monkeypatch.setattr(fit_module, "HandProcess", RecordedProcess)
+    RecordedProcess.started.clear()
+    inits, camera = two_hands
+    token = CancelToken()
+    torch_threads(2)
+    with pytest.raises(Cancelled):
+        fit_hands(inits, models, camera, quick("wild", "hmp", 200, 200), prior, progress=lambda event: token.cancel(),
+                  cancel=token)
+    child = RecordedProcess.started[0]
+    assert child._process.returncode is not None and not child.folder.exists()
+
+
+def test_bfloat16_decoding_stays_within_a_fraction_of_a_degree_of_float32(prior) -> None:
+    codes = torch.randn(3, prior.latent_dim, generator=torch.Generator().manual_seed(0))
+    phase = torch.linspace(0, 1, 64).expand(3, 64)
+    exact, fast = (PriorCodec(prior, bfloat16=flag).decode(codes, phase) for flag in (False, True))
+    assert fast.dtype == torch.float32 and not torch.equal(exact, fast)  # bfloat16 did run
+    angles = geodesic_distance(*(axis_angle_to_matrix(pose.reshape(-1, 15, 3)) for pose in (exact, fast)))
+    assert float(angles.mean()) < np.radians(0.5)
+    assert pose_models.native_bfloat16(torch.device("meta")) is False  # only CPUs are switched, where measured
 
 
 def test_decoding_follows_real_time_at_any_frame_rate(prior) -> None:
