@@ -58,7 +58,8 @@ class PriorCodec:
 
     Freezes the prior (eval mode, no weight gradients): the fit optimises codes, never the network. With
     ``bfloat16`` (default: where the hardware multiplies it natively) the decoder's matrix products run in bfloat16,
-    twice as fast on such CPUs; its output is added to the mean pose and turned into rotations in float32.
+    which took the sample's one-hand fit from 21.4 to 15.1 s on an AMX Xeon with the same accuracy (BENCHMARKS.md);
+    its output is turned into rotations in float32.
     """
 
     def __init__(self, prior: MotionPrior, bfloat16: bool | None = None) -> None:
