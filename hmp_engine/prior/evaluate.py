@@ -6,7 +6,8 @@ does it (the encoder's code for the SLERP-filled window, decoded, with the resid
 into it), and with the code also optimised to the visible frames; against SLERP between the visible ends and a
 per-frame fit that minimises joint-angle acceleration, whose weight is tuned on a validation half of the windows
 and reported on the other half. Errors: mean joint-angle error over the
-15 finger joints (degrees) and mean fingertip error (mm, wrist-relative, open hand, zero global orientation).
+15 finger joints (degrees) and mean fingertip error (mm, wrist-relative, open hand, zero global orientation);
+reconstruction also per joint, which says where a prior misses a set.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 import torch
 
 from hmp_engine.hand_model import HandModel
+from hmp_engine.hand_model.joints import MANO_JOINT_NAMES
 from hmp_engine.prior.latent_fit import carry_residuals, fit_latent, infill_window
 from hmp_engine.prior.model import MotionPrior
 from hmp_engine.prior.motion_stats import hand_joints_mm
@@ -43,13 +45,17 @@ def windows_of(hand_pose: np.ndarray, length: int, stride: int | None = None) ->
     return np.stack([hand_pose[start:start + length] for start in starts]) if len(starts) else np.zeros((0, length, 45))
 
 
-def score(model: HandModel, predicted: np.ndarray, truth: np.ndarray) -> Score:
-    """Joint-angle and fingertip errors between (N, 45) predicted and true poses."""
+def joint_angle_errors(predicted: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """(N, 15) angles in degrees of the rotations between (N, 45) predicted and true poses, per frame and joint."""
     rotations = [axis_angle_to_matrix(torch.as_tensor(p, dtype=torch.float32).reshape(-1, 15, 3))
                  for p in (predicted, truth)]
-    angles = geodesic_distance(*rotations)
+    return np.degrees(geodesic_distance(*rotations).numpy())
+
+
+def score(model: HandModel, predicted: np.ndarray, truth: np.ndarray) -> Score:
+    """Joint-angle and fingertip errors between (N, 45) predicted and true poses."""
     tips = np.linalg.norm(hand_joints_mm(model, predicted)[:, TIPS] - hand_joints_mm(model, truth)[:, TIPS], axis=-1)
-    return Score(float(np.degrees(angles.mean())), float(tips.mean()), len(truth))
+    return Score(float(joint_angle_errors(predicted, truth).mean()), float(tips.mean()), len(truth))
 
 
 def reconstruct(prior: MotionPrior, windows: np.ndarray) -> np.ndarray:
@@ -121,9 +127,12 @@ def evaluate(prior: MotionPrior, model: HandModel, sets: Mapping[str, Sequence[n
     for name, sequences in sets.items():
         windows = np.concatenate([windows_of(s, prior.window_frames, prior.window_frames // 2) for s in sequences])
         flat_truth = windows.reshape(-1, 45)
+        reconstruction = reconstruct(prior, windows).reshape(-1, 45)
+        per_joint = joint_angle_errors(reconstruction, flat_truth).mean(axis=0)
         report[name] = {
             "windows": len(windows),
-            "reconstruction": asdict(score(model, reconstruct(prior, windows).reshape(-1, 45), flat_truth)),
+            "reconstruction": asdict(score(model, reconstruction, flat_truth)),
+            "reconstruction_joint_angle_deg": dict(zip(MANO_JOINT_NAMES[1:], per_joint.round(2).tolist())),
             "infilling": {method: asdict(value) for method, value
                           in infill(prior, model, windows[:max_infill_windows], gap).items()},
         }
@@ -131,11 +140,19 @@ def evaluate(prior: MotionPrior, model: HandModel, sets: Mapping[str, Sequence[n
 
 
 def markdown(report: dict[str, dict]) -> str:
-    """The report as Markdown tables: one for reconstruction, one for infilling."""
+    """The report as Markdown tables: reconstruction, its joint angles per finger (base to tip: MCP, PIP, DIP; the
+    thumb's CMC, MCP, IP), and infilling."""
     lines = ["| set | windows | joint angle (deg) | fingertip (mm) |", "|---|---:|---:|---:|"]
     for name, entry in report.items():
         rec = entry["reconstruction"]
         lines.append(f"| {name} | {entry['windows']} | {rec['angle_deg']:.2f} | {rec['fingertip_mm']:.2f} |")
+    fingers = ("thumb", "index", "middle", "ring", "pinky")
+    lines += ["", "| set | " + " | ".join(f"{finger} (deg)" for finger in fingers) + " |", "|---|" + "---:|" * 5]
+    for name, entry in report.items():
+        angles = entry["reconstruction_joint_angle_deg"]
+        cells = [" / ".join(f"{angle:.1f}" for joint, angle in angles.items() if joint.startswith(finger))
+                 for finger in fingers]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines += ["", "| set | infilling method (hidden frames) | joint angle (deg) | fingertip (mm) |",
               "|---|---|---:|---:|"]
     for name, entry in report.items():

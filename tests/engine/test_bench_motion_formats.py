@@ -99,6 +99,11 @@ def test_bench_accuracy_scores_arctic_files_and_prior_reconstructs_their_windows
     sets = json.loads(prior_path.read_text())["sets"]
     assert list(sets) == ["real: --motion files (2 sequences)"] and sets[list(sets)[0]]["windows"] == 2
     assert sets[list(sets)[0]]["reconstruction"]["angle_deg"] > 0
+    per_joint = sets[list(sets)[0]]["reconstruction_joint_angle_deg"]
+    assert list(per_joint)[:3] == ["index_mcp", "index_pip", "index_dip"] and len(per_joint) == 15
+    assert np.mean(list(per_joint.values())) == pytest.approx(sets[list(sets)[0]]["reconstruction"]["angle_deg"],
+                                                              abs=0.01)
+    assert "| thumb (deg) | index (deg) |" in capsys.readouterr().out
 
 
 def test_motion_options_fail_in_one_line(tmp_path: Path, mano_dir: Path, capsys: pytest.CaptureFixture) -> None:

@@ -2,9 +2,10 @@
 
 import numpy as np
 import pytest
+from scipy.spatial.transform import Rotation
 
 from hmp_engine.hand_model import load_hand_model
-from hmp_engine.prior.evaluate import middle_gap, min_acceleration_fill, score, windows_of
+from hmp_engine.prior.evaluate import joint_angle_errors, middle_gap, min_acceleration_fill, score, windows_of
 from hmp_engine.prior.latent_fit import carry_residuals
 
 
@@ -33,6 +34,16 @@ def test_score_is_zero_for_identical_poses_and_grows_with_error(model) -> None:
     bent[:, 2] += 0.2  # index MCP flexes by 0.2 rad more
     result = score(model, bent, poses)
     assert result.angle_deg > 0.5 and result.fingertip_mm > 2.0  # one joint of 15, one tip of 5 moved
+
+
+def test_joint_angle_errors_put_a_joint_s_error_on_that_joint_only() -> None:
+    poses = np.random.default_rng(1).normal(scale=0.3, size=(8, 45))
+    turned = poses.copy()
+    turned[:, 3 * 13: 3 * 14] = (Rotation.from_rotvec(poses[:, 39:42]) * Rotation.from_euler("x", 10, degrees=True)
+                                 ).as_rotvec()  # thumb MCP (row 13) turned by 10 degrees
+    errors = joint_angle_errors(turned, poses)
+    assert errors.shape == (8, 15) and np.allclose(errors[:, 13], 10.0, atol=1e-3)
+    assert np.allclose(np.delete(errors, 13, axis=1), 0.0, atol=1e-2)
 
 
 def test_min_acceleration_fill_bridges_a_gap_in_a_linear_motion_exactly() -> None:
