@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import os
 import pickle
+import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -24,6 +26,8 @@ if TYPE_CHECKING:
 
 POLL_S = 0.05
 """How often the caller checks the child and the cancel flag while it waits."""
+PARENT_CHECK_S = 0.5
+"""How often the child checks that its caller still runs."""
 COMMAND = (sys.executable, "-m", __name__)
 ARGUMENTS, RESULT, OUTPUT = "arguments.pkl", "result.pkl", "output.txt"
 
@@ -40,8 +44,8 @@ class HandProcess:
         self.folder = Path(self._folder.name)
         (self.folder / ARGUMENTS).write_bytes(pickle.dumps(arguments, protocol=pickle.HIGHEST_PROTOCOL))
         self._output: IO[bytes] = (self.folder / OUTPUT).open("wb")
-        self._process = subprocess.Popen([*COMMAND, str(self.folder)], stdin=subprocess.DEVNULL, env=_child_env(),
-                                         stdout=self._output, stderr=subprocess.STDOUT)
+        self._process = subprocess.Popen([*COMMAND, str(self.folder), str(os.getpid())], env=_child_env(),
+                                         stdin=subprocess.DEVNULL, stdout=self._output, stderr=subprocess.STDOUT)
 
     def result(self, cancel: CancelToken | None = None) -> FitResult:
         """The child's fit once it exits; HandProcessError when it failed, Cancelled (child killed) if cancelled."""
@@ -75,8 +79,22 @@ def _child_env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))}
 
 
-def _main(folder: Path) -> None:
+def watch_parent(folder: Path, parent: int) -> None:
+    """In the child: once the caller (process id ``parent``, given by the caller, as it may die while this process
+    starts) is gone, delete the folder and end this process instead of fitting on for nobody."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_S)
+        shutil.rmtree(folder, ignore_errors=True)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="hmp-watch-parent", daemon=True).start()
+
+
+def _main(folder: Path, parent: int) -> None:
     """The child: read the arguments, fit on one thread, write the result atomically."""
+    watch_parent(folder, parent)
     import torch
 
     from hmp_engine.fitting.fit import fit_hands
@@ -89,4 +107,4 @@ def _main(folder: Path) -> None:
 
 
 if __name__ == "__main__":
-    _main(Path(sys.argv[1]))
+    _main(Path(sys.argv[1]), int(sys.argv[2]))

@@ -4,7 +4,9 @@ hands, frame rates, cancel, determinism, NaN recovery, baselines, stage 3)."""
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
+import time
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -338,6 +340,34 @@ def test_cancelling_a_two_hand_fit_stops_its_hand_process(two_hands, prior, mode
                   cancel=token)
     child = RecordedProcess.started[0]
     assert child._process.returncode is not None and not child.folder.exists()
+
+
+def running(pid: int) -> bool:
+    """Whether a process runs (a zombie does not), from Linux's /proc."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from Linux's /proc")
+def test_a_hand_process_ends_when_its_caller_is_killed() -> None:
+    child = ("import sys, time; from hmp_engine.fitting import hand_process as h; "
+             "h.watch_parent(sys.argv[1], int(sys.argv[2])); time.sleep(60)")
+    caller = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from hmp_engine.fitting import hand_process as h; "
+        f"h.COMMAND = (sys.executable, '-c', {child!r}); p = h.HandProcess({{}}); "
+        "print(p.folder, p._process.pid, flush=True); time.sleep(60)")], stdout=subprocess.PIPE, text=True)
+    assert caller.stdout is not None
+    folder, pid = caller.stdout.readline().split()
+    assert Path(folder).is_dir() and running(int(pid))
+    caller.kill()
+    caller.wait()
+    caller.stdout.close()
+    deadline = time.monotonic() + 10
+    while running(int(pid)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not running(int(pid)) and not Path(folder).exists()
 
 
 def test_bfloat16_decoding_stays_within_a_fraction_of_a_degree_of_float32(prior) -> None:
