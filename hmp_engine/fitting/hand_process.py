@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from hmp_engine.progress import Cancelled, CancelToken
 
@@ -37,19 +37,28 @@ class HandProcessError(RuntimeError):
 
 
 class HandProcess:
-    """`fit_hands(**arguments)` on the CPU, one torch thread, in a child Python started at once."""
+    """`fit_hands(**arguments)` on the CPU, one torch thread, in a child Python started at once. A child that cannot
+    start (no room for its files, no Python to run) fails as one that stopped does: `result` says why."""
 
     def __init__(self, arguments: dict[str, Any]) -> None:
-        self._folder = tempfile.TemporaryDirectory(prefix="hmp-fit-")
-        self.folder = Path(self._folder.name)
-        (self.folder / ARGUMENTS).write_bytes(pickle.dumps(arguments, protocol=pickle.HIGHEST_PROTOCOL))
-        self._output: IO[bytes] = (self.folder / OUTPUT).open("wb")
-        self._process = subprocess.Popen([*COMMAND, str(self.folder), str(os.getpid())], env=_child_env(),
-                                         stdin=subprocess.DEVNULL, stdout=self._output, stderr=subprocess.STDOUT)
+        self.folder: Path | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._start_error = ""
+        try:
+            self.folder = Path(tempfile.mkdtemp(prefix="hmp-fit-"))
+            (self.folder / ARGUMENTS).write_bytes(pickle.dumps(arguments, protocol=pickle.HIGHEST_PROTOCOL))
+            with (self.folder / OUTPUT).open("wb") as output:
+                self._process = subprocess.Popen([*COMMAND, str(self.folder), str(os.getpid())], env=_child_env(),
+                                                 stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT)
+        except (OSError, pickle.PicklingError) as error:
+            self._start_error = f"the fit process could not start ({error})"
+            self.close()
 
     def result(self, cancel: CancelToken | None = None) -> FitResult:
         """The child's fit once it exits; HandProcessError when it failed, Cancelled (child killed) if cancelled."""
         try:
+            if self._process is None or self.folder is None:
+                raise HandProcessError(self._start_error)
             while self._process.poll() is None:
                 if cancel is not None and cancel.cancelled:
                     raise Cancelled()
@@ -65,11 +74,11 @@ class HandProcess:
 
     def close(self) -> None:
         """Stop the child if it still runs and delete its files."""
-        if self._process.poll() is None:
+        if self._process is not None and self._process.poll() is None:
             self._process.kill()
             self._process.wait()
-        self._output.close()
-        self._folder.cleanup()
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def _child_env() -> dict[str, str]:

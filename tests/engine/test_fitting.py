@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -326,6 +327,18 @@ def test_a_failed_hand_process_costs_time_not_the_hand(two_hands, prior, models,
     with pytest.warns(RuntimeWarning, match="exit status 3: out of memory; fitting the left hand in this process"):
         hands = fit_hands(inits, models, camera, quick("wild", "hmp", 5, 5, 0), prior).hands
     assert set(hands) == {"right", "left"} and np.isfinite(hands["left"].joints).all()
+
+
+def test_a_hand_process_that_cannot_start_costs_time_not_the_hand(two_hands, prior, models, torch_threads,
+                                                                 monkeypatch, tmp_path) -> None:
+    monkeypatch.setattr(hand_process, "COMMAND", (str(tmp_path / "no-python"),))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    inits, camera = two_hands
+    torch_threads(2)
+    with pytest.warns(RuntimeWarning, match="could not start .*no-python.*; fitting the left hand in this process"):
+        hands = fit_hands(inits, models, camera, quick("wild", "hmp", 5, 5, 0), prior).hands
+    assert set(hands) == {"right", "left"} and np.isfinite(hands["left"].joints).all()
+    assert not list(tmp_path.glob("hmp-fit-*"))  # its folder went with it
 
 
 def test_cancelling_a_two_hand_fit_stops_its_hand_process(two_hands, prior, models, torch_threads,
