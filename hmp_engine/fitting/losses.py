@@ -54,8 +54,9 @@ def reprojection_loss(projected: torch.Tensor, keypoints: torch.Tensor, confiden
     return masked_mean(penalty, confidence.sum(dim=-1) > 0)
 
 
-def orientation_data_loss(rotation: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """L_o: mean squared geodesic angle between ([H,] T, 3, 3) rotations and their initial values on observed frames."""
+def rotation_data_loss(rotation: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """L_o (and L_p): mean squared geodesic angle between ([H,] T, [J,] 3, 3) rotations and their initial values on
+    observed frames: the global orientation, or the finger joints' rotations."""
     return masked_mean(geodesic_distance(rotation, target).square(), mask)
 
 

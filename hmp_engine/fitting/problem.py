@@ -3,10 +3,11 @@ observations and the data and smoothness terms, batched over hands as (H, T, ...
 iteration is one pass for all hands; the finger pose comes from a pose model (`pose_models`).
 
 Global orientation is a free 6D vector per frame (continuous, Gram-Schmidt to a rotation); the joints are the
-hand model's at that pose, rotated about the wrist and translated into the camera frame. The orientation data term
-applies only on frames whose orientation was observed (IK), the translation and reprojection terms only on frames
-with keypoints; infilled frames are left to the smoothness terms and the prior. Each term is a mean per hand (H,),
-so a hand's terms and gradients are those it would have alone. ``initial_pose`` keeps the initialisation's
+hand model's at that pose, rotated about the wrist and translated into the camera frame. The orientation and
+finger-pose data terms (the wrist's and the finger joints' rotations against their IK values) apply only on frames
+whose pose was observed (IK), the translation and reprojection terms only on frames with keypoints; infilled
+frames are left to the smoothness terms and the prior. Each term is a mean per hand (H,), so a hand's terms and
+gradients are those it would have alone. ``initial_pose`` keeps the initialisation's
 per-frame finger poses, which stage 1 holds the fingers at. Absent frames (the hand is out of the picture,
 `detection.presence`) take part in no term: the smoothness terms skip every step that touches one, so each
 stretch between absent runs moves on its own and the absent frames keep their initial values.
@@ -58,10 +59,16 @@ def frame_intervals(times: np.ndarray) -> np.ndarray:
     return np.maximum(np.diff(np.asarray(times, dtype=np.float64)), MIN_FRAME_INTERVAL)
 
 
+def joint_rotations(pose: torch.Tensor) -> torch.Tensor:
+    """(..., 15, 3, 3) rotation matrices of (..., 45) axis-angle finger poses."""
+    return axis_angle_to_matrix(pose.reshape(*pose.shape[:-1], 15, 3))
+
+
 class HandProblem(nn.Module):
     """Variables, observations and terms of H hands over the same T frames (the pose model is ``pose_model``)."""
 
     orient_target: torch.Tensor  # observation buffers
+    pose_target: torch.Tensor
     transl_target: torch.Tensor
     initial_pose: torch.Tensor
     keypoints: torch.Tensor
@@ -91,6 +98,7 @@ class HandProblem(nn.Module):
         self.register_buffer("orient_target", rotation)
         self.register_buffer("transl_target", stacked("transl"))
         self.register_buffer("initial_pose", stacked("hand_pose"))
+        self.register_buffer("pose_target", joint_rotations(self.initial_pose))
         self.register_buffer("keypoints", stacked("keypoints"))
         self.register_buffer("confidence", stacked("confidence"))
         diagonals = np.stack([box_diagonals(init.keypoints, init.confidence) for init in inits])
@@ -150,7 +158,8 @@ class HandProblem(nn.Module):
         projected = self.camera.project(self.joints(pose, rotation))
         return {
             "2d": losses.reprojection_loss(projected, self.keypoints, self.confidence, self.box_diagonal),
-            "orient": losses.orientation_data_loss(rotation, self.orient_target, self.pose_observed),
+            "orient": losses.rotation_data_loss(rotation, self.orient_target, self.pose_observed),
+            "pose": losses.rotation_data_loss(joint_rotations(pose), self.pose_target, self.pose_observed),
             "transl": losses.translation_data_loss(self.transl, self.transl_target, self.transl_observed),
             "orient_smooth": losses.orientation_smoothness(rotation, self.dt, self.present),
             "orient_accel": losses.orientation_acceleration(rotation, self.dt, self.present),

@@ -10,6 +10,7 @@ from hmp_engine.fitting import FitSettings, preset
 from hmp_engine.fitting.presets import WEIGHT_NAMES
 
 _TIPS = {"2d": "2D reprojection (Geman-McClure, by keypoint confidence)", "orient": "global orientation data term",
+         "pose": "finger pose data term (the per-frame IK poses)",
          "transl": "translation data term", "orient_smooth": "orientation velocity",
          "orient_accel": "orientation acceleration (jitter)", "transl_smooth":
          "translation velocity", "betas": "shape prior", "prior": "motion prior (latent NLL)", "tie":

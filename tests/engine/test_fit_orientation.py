@@ -1,14 +1,20 @@
-"""The fit keeps the wrist's rotation: the default preset has an orientation data term in every stage, and stage 1
-holds the fingers at the initialisation's per-frame poses (not the prior's reconstruction of them)."""
+"""The fit keeps the wrist's rotation and what the detector saw of the fingers: the default preset has an orientation
+data term in every stage and a finger-pose data term wherever the fingers move, and stage 1 holds the fingers at the
+initialisation's per-frame poses (not the prior's reconstruction of them)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
+import torch
+from torch import nn
 
 from hmp_engine.bench.ground_truth import synthetic_truth
 from hmp_engine.bench.observations import OCCLUSION_LEVELS, simulate
 from hmp_engine.fitting import fit_hands, preset
+from hmp_engine.fitting.problem import HandProblem
 from hmp_engine.hand_model import load_hand_model
 from hmp_engine.initialisation import initialise_hand
 from hmp_engine.prior.checkpoint import load_prior
@@ -21,13 +27,39 @@ def test_default_preset_has_an_orientation_data_term_in_every_stage() -> None:
         assert all(stage.weight("orient") > 0 for stage in preset(method=method).stages)
 
 
-@pytest.mark.parametrize("method", ["hmp", "pca"])
-def test_stage_one_holds_the_initial_finger_poses(method: str) -> None:
+def test_default_preset_has_a_finger_pose_data_term_where_the_fingers_move() -> None:
+    for method in ("hmp", "no-prior", "gmm", "pca"):
+        assert preset(method=method).stages[1].weight("pose") > 0
+    assert preset().stages[2].weight("pose") > 0
+
+
+def _observed_hand():
     truth = synthetic_truth(HELD_OUT_SEEDS[300], seconds=2.0)
     model = load_hand_model("open", "right")
     seen = simulate(truth.joints(model), truth.fps, truth.camera, OCCLUSION_LEVELS["normal"],
                     np.random.default_rng(0))
     init = initialise_hand(model, seen.keypoints, seen.world, seen.detected, truth.times, truth.camera, model)
+    return truth, model, init
+
+
+def test_finger_pose_data_term_is_the_mean_squared_joint_angle_on_observed_frames() -> None:
+    truth, model, init = _observed_hand()
+    observed = init.pose_observed.copy()
+    observed[:10] = False
+    problem = HandProblem([replace(init, pose_observed=observed)], [model], truth.camera, nn.Identity(),
+                          torch.device("cpu"))
+    pose = problem.initial_pose.clone()
+    assert float(problem.terms(pose)["pose"][0]) == pytest.approx(0.0, abs=1e-6)
+    for frame in (0, 20):  # unobserved, then observed: the joint turns 0.3 rad further about its own axis
+        rotation = pose[0, frame, :3]
+        pose[0, frame, :3] = rotation * (1.0 + 0.3 / rotation.norm())
+    expected = 0.3**2 / (15 * observed.sum())
+    assert float(problem.terms(pose)["pose"][0]) == pytest.approx(expected, rel=1e-3)
+
+
+@pytest.mark.parametrize("method", ["hmp", "pca"])
+def test_stage_one_holds_the_initial_finger_poses(method: str) -> None:
+    truth, model, init = _observed_hand()
     stages = {}
     settings = preset(method=method).with_iterations(3, 3, 0)
     fit_hands({"right": init}, {"right": model}, truth.camera, settings,
