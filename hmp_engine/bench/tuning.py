@@ -27,7 +27,9 @@ TUNED: dict[str, Weight] = {
 """Chosen by `hmp bench accuracy --tune --occlusion heavy --seed 0` on 2026-11-24 with the default prior (the same
 choice as with a snapshot of its training): validation PA-MPJPE + RA-ACC (mm) no-prior 7.51 / 6.98 / 7.44 for
 accel 1e-4 / 1e-3 / 1e-2; GMM 21.81 / 20.97 / 17.50 for prior 1e-3 / 1e-2 / 0.1 (best at the edge of its range);
-PCA 11.55 / 11.65 / 12.63 for 0.01 / 0.1 / 1; HMP 6.79 / 6.67 / 7.49 for 0.01 / 0.1 / 1 (the default preset's 0.1)."""
+PCA 11.55 / 11.65 / 12.63 for 0.01 / 0.1 / 1; HMP 6.79 / 6.67 / 7.49 for 0.01 / 0.1 / 1 (the default preset's 0.1).
+Re-run on 2026-12-06 after the finger-pose data term joined the preset, with the same choices: no-prior 6.59 /
+6.21 / 6.72, GMM 15.56 / 15.15 / 13.53, PCA 10.54 / 10.63 / 11.76, HMP 5.38 / 5.03 / 5.53."""
 
 VALIDATION_LEVELS = ("normal", "heavy")
 """Validation sequence k is simulated under VALIDATION_LEVELS[k % 2]."""

@@ -51,8 +51,9 @@ known ground truth (projected with 3 px noise, 5 % outliers, a 30-frame gap), wi
   0: 4.87 / 12.08 / 0.57 | 6.92 / 15.02 / 1.58, 13.94; 0.3: 4.77 / 11.91 / 0.56 | 6.53 / 14.52 / 1.58, 13.44;
   1: 4.79 / 11.77 / 0.56 | 6.25 / 14.14 / 1.57, 13.17; 3: 5.07 / 11.74 / 0.57 | 6.34 / 13.96 / 1.57, 13.55;
   10: 5.75 / 11.95 / 0.57 | 6.74 / 14.02 / 1.57, 14.63. Weighting each joint by its keypoint's confidence did
-  worse (weight 3: real 6.76 mm). The baselines have it too (no-prior 5.74 / 12.31 -> 5.73 / 12.17 mm on the
-  built-in split).
+  worse (weight 3: real 6.76 mm); weight 3 in stage 3 only, or stage-3 residual 10 / 30 with it, came within 0.05
+  of 13.17 (ties; residual 30 cost occluded real frames 0.2 mm). The baselines have it too (no-prior 5.74 / 12.31
+  -> 5.73 / 12.17 mm on the built-in split).
 Settings round-trip through plain JSON dicts so a project stores the exact weights a fit used
 (``Project.weights``).
 """
