@@ -44,8 +44,9 @@ class HandInit:
     global_orient (T, 3), hand_pose (T, 45) axis-angle in the hand's own side convention; betas (10,);
     transl (T, 3) metres in the camera frame; keypoints (T, 21, 2) pixels and confidence (T, 21), MANO-21 order
     (confidence 0 = unobserved; manual edits have 1); times (T,) seconds; pose_observed (T,): frames whose
-    rotations came from IK (others were infilled); transl_observed (T,): frames whose translation was solved;
-    state (T,) int8: ABSENT, INFILLED or OBSERVED (`detection.presence`).
+    rotations came from IK (others were infilled); pose_edited (T,): frames with a keypoint the user edited, whose
+    IK pose still comes from the detector's unedited 3D landmarks; transl_observed (T,): frames whose translation
+    was solved; state (T,) int8: ABSENT, INFILLED or OBSERVED (`detection.presence`).
     """
 
     side: str
@@ -57,6 +58,7 @@ class HandInit:
     confidence: np.ndarray
     times: np.ndarray
     pose_observed: np.ndarray
+    pose_edited: np.ndarray
     transl_observed: np.ndarray
     state: np.ndarray
 
@@ -88,10 +90,11 @@ def lift_landmarks(right_model: HandModel, world: np.ndarray, side: str) -> tupl
 
 def initialise_hand(model: HandModel, keypoints: np.ndarray, world: np.ndarray, detected: np.ndarray,
                     times: np.ndarray, camera: Camera, right_model: HandModel | None = None,
-                    max_gap_s: float = DEFAULT_MAX_GAP_S) -> HandInit:
+                    max_gap_s: float = DEFAULT_MAX_GAP_S, edited_frames: np.ndarray | None = None) -> HandInit:
     """Initial motion of one hand from (T, 21, 3) pixel keypoints + confidence and (T, 21, 3) world landmarks,
     both in MediaPipe order (keypoints with manual edits applied), detected (T,) and frame times (T,) seconds;
-    runs of missing frames longer than ``max_gap_s`` seconds are absent.
+    runs of missing frames longer than ``max_gap_s`` seconds are absent; ``edited_frames`` (T,) marks the frames
+    whose keypoints the user edited.
 
     ``model`` is the hand's own model; ``right_model`` (required for a left hand) lifts the landmarks. Raises
     ValueError if no frame is detected or no frame has enough keypoints to place the hand.
@@ -119,8 +122,9 @@ def initialise_hand(model: HandModel, keypoints: np.ndarray, world: np.ndarray, 
     return HandInit(
         side=model.side, global_orient=global_orient, hand_pose=hand_pose, betas=betas,
         transl=fill_linear_gaps(transl, solved), keypoints=pixels, confidence=confidence,
-        times=np.asarray(times, dtype=np.float64), pose_observed=detected, transl_observed=solved,
-        state=state,
+        times=np.asarray(times, dtype=np.float64), pose_observed=detected,
+        pose_edited=np.zeros(len(detected), dtype=bool) if edited_frames is None else np.asarray(edited_frames, bool),
+        transl_observed=solved, state=state,
     )
 
 

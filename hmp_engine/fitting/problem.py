@@ -5,12 +5,14 @@ iteration is one pass for all hands; the finger pose comes from a pose model (`p
 Global orientation is a free 6D vector per frame (continuous, Gram-Schmidt to a rotation); the joints are the
 hand model's at that pose, rotated about the wrist and translated into the camera frame. The orientation and
 finger-pose data terms (the wrist's and the finger joints' rotations against their IK values) apply only on frames
-whose pose was observed (IK), the translation and reprojection terms only on frames with keypoints; infilled
-frames are left to the smoothness terms and the prior. Each term is a mean per hand (H,), so a hand's terms and
-gradients are those it would have alone. ``initial_pose`` keeps the initialisation's
-per-frame finger poses, which stage 1 holds the fingers at. Absent frames (the hand is out of the picture,
-`detection.presence`) take part in no term: the smoothness terms skip every step that touches one, so each
-stretch between absent runs moves on its own and the absent frames keep their initial values.
+whose pose was observed (IK), the finger-pose term not on frames whose keypoints the user edited (their IK pose
+comes from the detector's unedited 3D landmarks, and the user's correction must win), the translation and
+reprojection terms only on frames with keypoints; infilled frames are left to the smoothness terms and the prior.
+Each term is a mean per hand (H,), so a hand's terms and gradients are those it would have alone.
+``initial_pose`` keeps the initialisation's per-frame finger poses, which stage 1 holds the fingers at. Absent
+frames (the hand is out of the picture, `detection.presence`) take part in no term: the smoothness terms skip
+every step that touches one, so each stretch between absent runs moves on its own and the absent frames keep
+their initial values.
 
 While the finger pose is held fixed (stage 1), the hand model's joints are affine in the shape: `held_pose`
 evaluates that map once (offset and one basis vector per shape coefficient, per frame) so an iteration costs a
@@ -75,6 +77,7 @@ class HandProblem(nn.Module):
     confidence: torch.Tensor
     box_diagonal: torch.Tensor
     pose_observed: torch.Tensor
+    pose_anchored: torch.Tensor
     transl_observed: torch.Tensor
     dt: torch.Tensor
 
@@ -104,6 +107,7 @@ class HandProblem(nn.Module):
         diagonals = np.stack([box_diagonals(init.keypoints, init.confidence) for init in inits])
         self.register_buffer("box_diagonal", torch.as_tensor(diagonals, dtype=torch.float32, device=device))
         self.register_buffer("pose_observed", stacked("pose_observed", torch.bool))
+        self.register_buffer("pose_anchored", self.pose_observed & ~stacked("pose_edited", torch.bool))
         self.register_buffer("transl_observed", stacked("transl_observed", torch.bool))
         intervals = np.stack([frame_intervals(init.times) for init in inits])
         self.register_buffer("dt", torch.as_tensor(intervals, dtype=torch.float32, device=device))
@@ -159,7 +163,7 @@ class HandProblem(nn.Module):
         return {
             "2d": losses.reprojection_loss(projected, self.keypoints, self.confidence, self.box_diagonal),
             "orient": losses.rotation_data_loss(rotation, self.orient_target, self.pose_observed),
-            "pose": losses.rotation_data_loss(joint_rotations(pose), self.pose_target, self.pose_observed),
+            "pose": losses.rotation_data_loss(joint_rotations(pose), self.pose_target, self.pose_anchored),
             "transl": losses.translation_data_loss(self.transl, self.transl_target, self.transl_observed),
             "orient_smooth": losses.orientation_smoothness(rotation, self.dt, self.present),
             "orient_accel": losses.orientation_acceleration(rotation, self.dt, self.present),

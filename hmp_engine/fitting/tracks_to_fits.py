@@ -49,7 +49,7 @@ def hand_tracks(project: Project) -> dict[str, int]:
 def initialise_project(project: Project, models: dict[str, HandModel], camera: Camera,
                        frames: slice = slice(None), max_gap_s: float = DEFAULT_MAX_GAP_S) -> dict[str, HandInit]:
     """The initialisation of every hand with a track over ``frames``, from its keypoints with the user's edits
-    applied (runs of missing frames longer than ``max_gap_s`` seconds are absent).
+    applied and the edited frames marked (runs of missing frames longer than ``max_gap_s`` seconds are absent).
 
     ``models`` holds each side's model, and the right model also for a left hand alone (it lifts its landmarks).
     """
@@ -59,7 +59,7 @@ def initialise_project(project: Project, models: dict[str, HandModel], camera: C
         track = project.track(index)
         inits[side] = initialise_hand(models[side], project.effective_keypoints(index)[frames], track.world[frames],
                                       track.detected[frames], detections.timestamps[frames], camera,
-                                      models.get("right"), max_gap_s)
+                                      models.get("right"), max_gap_s, project.edited_frames(index)[frames])
     return inits
 
 

@@ -170,6 +170,12 @@ class Project:
             keypoints[frame, joint] = (edit.x, edit.y, edit.confidence)
         return keypoints
 
+    def edited_frames(self, track: int) -> np.ndarray:
+        """(T,) bool: the frames where the user edited at least one of this track's keypoints."""
+        edited = np.zeros(len(self.track(track).keypoints), dtype=bool)
+        edited[[frame for frame, _ in self.edits.get(track, {})]] = True
+        return edited
+
     def marking_edits(self, track: int, frames: Iterable[int], joints: Iterable[int], occluded: bool) -> EditChanges:
         """The changes that mark keypoints occluded or visible where they are now, leaving out no-ops.
 

@@ -42,18 +42,18 @@ def _observed_hand():
     return truth, model, init
 
 
-def test_finger_pose_data_term_is_the_mean_squared_joint_angle_on_observed_frames() -> None:
+def test_finger_pose_data_term_is_the_mean_squared_joint_angle_on_observed_unedited_frames() -> None:
     truth, model, init = _observed_hand()
-    observed = init.pose_observed.copy()
-    observed[:10] = False
-    problem = HandProblem([replace(init, pose_observed=observed)], [model], truth.camera, nn.Identity(),
-                          torch.device("cpu"))
+    observed, edited = init.pose_observed.copy(), np.zeros(init.num_frames, dtype=bool)
+    observed[:10], edited[30] = False, True
+    problem = HandProblem([replace(init, pose_observed=observed, pose_edited=edited)], [model], truth.camera,
+                          nn.Identity(), torch.device("cpu"))
     pose = problem.initial_pose.clone()
     assert float(problem.terms(pose)["pose"][0]) == pytest.approx(0.0, abs=1e-6)
-    for frame in (0, 20):  # unobserved, then observed: the joint turns 0.3 rad further about its own axis
+    for frame in (0, 30, 20):  # unobserved, edited, then kept: the joint turns 0.3 rad further about its own axis
         rotation = pose[0, frame, :3]
         pose[0, frame, :3] = rotation * (1.0 + 0.3 / rotation.norm())
-    expected = 0.3**2 / (15 * observed.sum())
+    expected = 0.3**2 / (15 * (observed & ~edited).sum())
     assert float(problem.terms(pose)["pose"][0]) == pytest.approx(expected, rel=1e-3)
 
 

@@ -117,6 +117,16 @@ def test_manual_edits_are_observations_of_confidence_one(sample: DetectionResult
     assert np.linalg.norm(init.transl[25] - full.transl[25]) < 0.03
 
 
+def test_frames_with_edited_keypoints_are_marked(sample: DetectionResult, models: dict, sample_video: Path) -> None:
+    project = Project(VideoRef.from_file(sample_video), sample)
+    x, y, _ = sample.tracks[0].keypoints[40, 8]
+    project.move_keypoint(0, 40, 8, x + 5.0, y)
+    project.mark_keypoint(0, 41, 12, occluded=True)
+    init = initialise_project(project, {"right": models["right"]}, Camera.default(sample.image_size))["right"]
+    assert np.flatnonzero(init.pose_edited).tolist() == [40, 41]
+    assert init.pose_observed[40] and init.pose_observed[41]
+
+
 def test_left_hand_initialises_as_the_mirror_image(sample: DetectionResult, models: dict) -> None:
     scene = side_by_side_mirror(sample)
     right, camera = initialise(scene, models, scene.tracks[0])
