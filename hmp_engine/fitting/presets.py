@@ -1,11 +1,10 @@
 """Fit settings: method, stages (iterations, learning rate, loss weights) and the named presets.
 
 Weight names: ``2d`` reprojection, ``orient`` / ``pose`` / ``transl`` data terms (global orientation, finger pose,
-translation), ``orient_smooth`` / ``transl_smooth``
-velocity terms, ``orient_accel`` orientation acceleration, ``betas`` shape prior, ``prior`` the pose prior of the
-method (HMP: latent NLL; PCA: coefficient NLL; GMM: per-frame pose NLL), ``tie`` agreement of overlapping windows,
-``accel`` finger pose acceleration (rad/s^2), ``residual`` size of the stage-3 per-frame corrections. A weight left
-out is 0.
+translation), ``orient_smooth`` / ``transl_smooth`` velocity terms, ``orient_accel`` orientation acceleration,
+``betas`` shape prior, ``prior`` the pose prior of the method (HMP: latent NLL; PCA: coefficient NLL; GMM:
+per-frame pose NLL), ``tie`` agreement of overlapping windows, ``accel`` finger pose acceleration (rad/s^2),
+``residual`` size of the stage-3 per-frame corrections. A weight left out is 0.
 
 "lab" is Table 2 of the HMP paper (WACV 2024) with the reference's 400 + 400 iterations; the table gives no
 translation smoothness in stage 2, where the public lab configuration uses 3, so we do too.
