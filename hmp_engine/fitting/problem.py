@@ -21,7 +21,7 @@ small product instead of forward kinematics and its backward pass.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 
 import numpy as np
@@ -156,17 +156,19 @@ class HandProblem(nn.Module):
         wrist = local[..., :1, :]
         return (local - wrist) @ rotation.transpose(-1, -2) + wrist + self.transl[..., None, :]
 
-    def terms(self, pose: torch.Tensor) -> dict[str, torch.Tensor]:
-        """The data, smoothness and shape terms (H,) for a (H, T, 45) finger pose."""
+    def terms(self, pose: torch.Tensor, names: Collection[str] | None = None) -> dict[str, torch.Tensor]:
+        """The data, smoothness and shape terms (H,) for a (H, T, 45) finger pose: all of them, or only ``names``
+        (a stage skips the terms it gives no weight)."""
         rotation = self.rotation()
-        projected = self.camera.project(self.joints(pose, rotation))
-        return {
-            "2d": losses.reprojection_loss(projected, self.keypoints, self.confidence, self.box_diagonal),
-            "orient": losses.rotation_data_loss(rotation, self.orient_target, self.pose_observed),
-            "pose": losses.rotation_data_loss(joint_rotations(pose), self.pose_target, self.pose_anchored),
-            "transl": losses.translation_data_loss(self.transl, self.transl_target, self.transl_observed),
-            "orient_smooth": losses.orientation_smoothness(rotation, self.dt, self.present),
-            "orient_accel": losses.orientation_acceleration(rotation, self.dt, self.present),
-            "transl_smooth": losses.translation_smoothness(self.transl, self.dt, self.present),
-            "betas": losses.betas_loss(self.betas),
+        terms: dict[str, Callable[[], torch.Tensor]] = {
+            "2d": lambda: losses.reprojection_loss(self.camera.project(self.joints(pose, rotation)), self.keypoints,
+                                                   self.confidence, self.box_diagonal),
+            "orient": lambda: losses.rotation_data_loss(rotation, self.orient_target, self.pose_observed),
+            "pose": lambda: losses.rotation_data_loss(joint_rotations(pose), self.pose_target, self.pose_anchored),
+            "transl": lambda: losses.translation_data_loss(self.transl, self.transl_target, self.transl_observed),
+            "orient_smooth": lambda: losses.orientation_smoothness(rotation, self.dt, self.present),
+            "orient_accel": lambda: losses.orientation_acceleration(rotation, self.dt, self.present),
+            "transl_smooth": lambda: losses.translation_smoothness(self.transl, self.dt, self.present),
+            "betas": lambda: losses.betas_loss(self.betas),
         }
+        return {name: term() for name, term in terms.items() if names is None or name in names}

@@ -44,6 +44,7 @@ class _Stage:
 
     def __init__(self, problem: HandProblem, stage: StageSettings, train_pose: bool) -> None:
         self.problem, self.stage, self.train_pose = problem, stage, train_pose
+        self.weighted = {name for name, weight in stage.weights.items() if weight}
         self.scaled = problem.frame_parameters() + ([(p, 1.0) for p in problem.pose_model.parameters()]
                                                     if train_pose else [])
         self.params = [param for param, _ in self.scaled]
@@ -55,7 +56,7 @@ class _Stage:
         """The weighted total over hands and each active term's weighted value (summed over hands)."""
         total, values = self.params[0].new_zeros(()), dict[str, torch.Tensor]()
         pose, pose_terms = self.frozen if self.frozen is not None else self.problem.pose_model()
-        terms = self.problem.terms(pose) | (pose_terms if self.train_pose else {})
+        terms = self.problem.terms(pose, self.weighted) | (pose_terms if self.train_pose else {})
         for name, value in terms.items():
             weight = self.stage.weight(name)
             if weight:
