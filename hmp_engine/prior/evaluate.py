@@ -52,10 +52,12 @@ def joint_angle_errors(predicted: np.ndarray, truth: np.ndarray) -> np.ndarray:
     return np.degrees(geodesic_distance(*rotations).numpy())
 
 
-def score(model: HandModel, predicted: np.ndarray, truth: np.ndarray) -> Score:
-    """Joint-angle and fingertip errors between (N, 45) predicted and true poses."""
+def score(model: HandModel, predicted: np.ndarray, truth: np.ndarray, angles: np.ndarray | None = None) -> Score:
+    """Joint-angle and fingertip errors between (N, 45) predicted and true poses (``angles``: their
+    `joint_angle_errors`, where the caller has them already)."""
+    angles = joint_angle_errors(predicted, truth) if angles is None else angles
     tips = np.linalg.norm(hand_joints_mm(model, predicted)[:, TIPS] - hand_joints_mm(model, truth)[:, TIPS], axis=-1)
-    return Score(float(joint_angle_errors(predicted, truth).mean()), float(tips.mean()), len(truth))
+    return Score(float(angles.mean()), float(tips.mean()), len(truth))
 
 
 def reconstruct(prior: MotionPrior, windows: np.ndarray) -> np.ndarray:
@@ -128,11 +130,11 @@ def evaluate(prior: MotionPrior, model: HandModel, sets: Mapping[str, Sequence[n
         windows = np.concatenate([windows_of(s, prior.window_frames, prior.window_frames // 2) for s in sequences])
         flat_truth = windows.reshape(-1, 45)
         reconstruction = reconstruct(prior, windows).reshape(-1, 45)
-        per_joint = joint_angle_errors(reconstruction, flat_truth).mean(axis=0)
+        angles = joint_angle_errors(reconstruction, flat_truth)
         report[name] = {
             "windows": len(windows),
-            "reconstruction": asdict(score(model, reconstruction, flat_truth)),
-            "reconstruction_joint_angle_deg": dict(zip(MANO_JOINT_NAMES[1:], per_joint.round(2).tolist())),
+            "reconstruction": asdict(score(model, reconstruction, flat_truth, angles)),
+            "reconstruction_joint_angle_deg": dict(zip(MANO_JOINT_NAMES[1:], angles.mean(axis=0).round(2).tolist())),
             "infilling": {method: asdict(value) for method, value
                           in infill(prior, model, windows[:max_infill_windows], gap).items()},
         }
