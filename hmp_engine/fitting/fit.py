@@ -202,7 +202,7 @@ def _fit(inits: dict[str, HandInit], models: dict[str, HandModel], camera: Camer
     run(1)
     run(2)
     if settings.stages[2].iterations > 0 and codec is not None:
-        problem.pose_model = ResidualPose(problem.pose_model, problem.dt, problem.present)
+        problem.pose_model = ResidualPose(problem.pose_model, problem.joint_visibility(), problem.dt, problem.present)
         run(3)
     return FitResult(hands(), reports)
 

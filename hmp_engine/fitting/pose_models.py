@@ -7,7 +7,8 @@ the (hands x windows) batch at the video's own frame times and cross-faded (see 
 code's negative log-likelihood) and ``tie`` (disagreement of overlapping windows on the frames they share).
 `FramePose` (no-prior and GMM baselines): the poses themselves, with ``accel`` and optionally a per-frame
 ``prior``. `ResidualPose` (stage 3): the decoded motion, fixed, plus per-frame corrections, with ``residual`` and
-``accel`` (decoding once keeps stage 3 as cheap as a per-frame fit). Priors model right hands: a left hand's pose
+``accel`` (decoding once keeps stage 3 as cheap as a per-frame fit); a joint's correction costs less the better
+the keypoints it moves are seen. Priors model right hands: a left hand's pose
 is mirrored into their space and back (docs/conventions.md, Left hands) by a per-hand sign pattern.
 """
 
@@ -168,22 +169,34 @@ class FramePose(nn.Module):
         return self.pose, terms
 
 
+RESIDUAL_FLOOR = 0.1
+"""The share of the ``residual`` weight left on a joint whose keypoints are seen with full confidence; where they
+are not seen at all it is the whole weight. A correction is cheap where the keypoints can decide it, and an occluded
+or hallucinated finger keeps the prior's motion."""
+
+
 class ResidualPose(nn.Module):
     """Stage 3: the motion a pose model settled on, held fixed, plus per-frame corrections kept small and smooth."""
 
     base: torch.Tensor
+    hold: torch.Tensor
     dt: torch.Tensor
 
-    def __init__(self, base: nn.Module, dt: torch.Tensor, present: torch.Tensor | None = None) -> None:
+    def __init__(self, base: nn.Module, seen: torch.Tensor, dt: torch.Tensor,
+                 present: torch.Tensor | None = None) -> None:
+        """``seen`` (H, T, 15): how well each finger joint is observed, in [0, 1] (`HandProblem.joint_visibility`)."""
         super().__init__()
         with torch.no_grad():
             self.register_buffer("base", base()[0].detach())
         self.delta = nn.Parameter(torch.zeros_like(self.base))
+        hold = 1.0 - (1.0 - RESIDUAL_FLOOR) * seen.clamp(0.0, 1.0)
+        self.register_buffer("hold", hold.repeat_interleave(3, dim=-1))
         self.register_buffer("dt", dt)
         self.present = present
 
     def forward(self) -> PoseTerms:
-        """The initial poses plus the residual, and the residual's size and acceleration terms."""
+        """The initial poses plus the residual, and the residual's size (each joint weighed by how little it is
+        seen) and acceleration terms."""
         pose = self.base + self.delta
-        return pose, {"residual": self.delta.square().mean(dim=(-2, -1)),
+        return pose, {"residual": (self.hold * self.delta.square()).mean(dim=(-2, -1)),
                       "accel": acceleration_loss(pose, self.dt, self.present)}

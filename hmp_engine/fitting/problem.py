@@ -31,6 +31,7 @@ from torch import nn
 from hmp_engine.camera import Camera
 from hmp_engine.fitting import losses
 from hmp_engine.hand_model import HandModel
+from hmp_engine.hand_model.joints import MANO21_PARENTS
 from hmp_engine.initialisation import HandInit
 from hmp_engine.rotations import axis_angle_to_matrix, matrix_to_6d, sixd_to_matrix
 
@@ -59,6 +60,19 @@ def box_diagonals(keypoints: np.ndarray, confidence: np.ndarray) -> np.ndarray:
 def frame_intervals(times: np.ndarray) -> np.ndarray:
     """(T - 1,) seconds between consecutive frames, floored at MIN_FRAME_INTERVAL."""
     return np.maximum(np.diff(np.asarray(times, dtype=np.float64)), MIN_FRAME_INTERVAL)
+
+
+def _moved_keypoints() -> torch.Tensor:
+    """(15, 21): row j averages the MANO-21 keypoints that finger pose joint j + 1 moves (those beyond it)."""
+    rows = torch.zeros(15, 21)
+    for keypoint, ancestor in enumerate(MANO21_PARENTS):
+        while ancestor > 0:
+            rows[ancestor - 1, keypoint] = 1.0
+            ancestor = MANO21_PARENTS[ancestor]
+    return rows / rows.sum(dim=1, keepdim=True)
+
+
+MOVED_KEYPOINTS = _moved_keypoints()
 
 
 def joint_rotations(pose: torch.Tensor) -> torch.Tensor:
@@ -114,6 +128,10 @@ class HandProblem(nn.Module):
         self.present = None if all(init.present.all() for init in inits) else stacked("present", torch.bool)
         """(H, T) bool frames in each hand's motion, or None when every frame is (the terms then skip no step)."""
         self._shape_map: tuple[torch.Tensor, torch.Tensor] | None = None
+
+    def joint_visibility(self) -> torch.Tensor:
+        """(H, T, 15) how well each finger joint's rotation is seen: the mean confidence of the keypoints it moves."""
+        return self.confidence @ MOVED_KEYPOINTS.to(self.confidence).T
 
     def frame_parameters(self) -> list[tuple[nn.Parameter, float]]:
         """The stage-1 variables (orientation, translation, shape), each with its learning-rate scale."""

@@ -15,7 +15,7 @@ _TIPS = {"2d": "2D reprojection (Geman-McClure, by keypoint confidence)", "orien
          "orient_accel": "orientation acceleration (jitter)", "transl_smooth":
          "translation velocity", "betas": "shape prior", "prior": "motion prior (latent NLL)", "tie":
          "agreement of overlapping windows", "accel": "finger pose acceleration", "residual":
-         "size of the stage-3 per-frame corrections"}
+         "size of the stage-3 per-frame corrections (by how little their keypoints are seen)"}
 MAX_GAP = "longest infilled gap (s)"
 _MAX_GAP_TIP = ("a hand missing for longer is absent there (not estimated, drawn or exported), as is a hand that "
                 "left the picture")

@@ -1,6 +1,7 @@
 """The fit keeps the wrist's rotation and what the detector saw of the fingers: the default preset has an orientation
-data term in every stage and a finger-pose data term wherever the fingers move, and stage 1 holds the fingers at the
-initialisation's per-frame poses (not the prior's reconstruction of them)."""
+data term in every stage and a finger-pose data term wherever the fingers move, stage 1 holds the fingers at the
+initialisation's per-frame poses (not the prior's reconstruction of them), and stage 3 corrects a joint more freely
+the better the keypoints it moves are seen."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from torch import nn
 from hmp_engine.bench.ground_truth import synthetic_truth
 from hmp_engine.bench.observations import OCCLUSION_LEVELS, simulate
 from hmp_engine.fitting import fit_hands, preset
+from hmp_engine.fitting.pose_models import RESIDUAL_FLOOR, ResidualPose
 from hmp_engine.fitting.problem import HandProblem
 from hmp_engine.hand_model import load_hand_model
 from hmp_engine.initialisation import initialise_hand
@@ -67,3 +69,33 @@ def test_stage_one_holds_the_initial_finger_poses(method: str) -> None:
               on_stage=lambda index, hands: stages.__setitem__(index, hands["right"]))
     np.testing.assert_allclose(stages[1].hand_pose, init.hand_pose, atol=1e-5)
     assert np.abs(stages[2].hand_pose - init.hand_pose).max() > 1e-3  # stage 2 then moves them
+
+
+def test_joint_visibility_is_the_mean_confidence_of_the_keypoints_a_joint_moves() -> None:
+    truth, model, init = _observed_hand()
+    confidence = np.ones_like(init.confidence)
+    confidence[5, 17] = 0.0  # the index fingertip, unseen on frame 5
+    problem = HandProblem([replace(init, confidence=confidence)], [model], truth.camera, nn.Identity(),
+                          torch.device("cpu"))
+    seen = problem.joint_visibility()[0].numpy()
+    np.testing.assert_allclose(seen[5, :3], [2 / 3, 1 / 2, 0.0])  # index MCP, PIP, DIP: tip among 3, 2, 1 keypoints
+    np.testing.assert_allclose(seen[5, 3:], 1.0)
+    np.testing.assert_allclose(np.delete(seen, 5, axis=0), 1.0)
+
+
+def test_stage_three_corrections_cost_less_where_the_keypoints_are_seen() -> None:
+    class Decoded(nn.Module):
+        def forward(self):
+            return torch.zeros(1, 4, 45), {}
+
+    seen = torch.zeros(1, 4, 15)
+    seen[0, :, 0] = 1.0  # the index MCP is seen, every other joint hidden
+    residual = ResidualPose(Decoded(), seen, torch.full((1, 3), 1 / 30))
+    with torch.no_grad():
+        residual.delta[0, :, 0] = 0.2  # the same correction on the seen joint, then on a hidden one
+        on_seen = float(residual()[1]["residual"][0])
+        residual.delta.zero_()
+        residual.delta[0, :, 3] = 0.2
+        on_hidden = float(residual()[1]["residual"][0])
+    assert on_seen == pytest.approx(RESIDUAL_FLOOR * on_hidden)
+    assert on_hidden == pytest.approx(0.2**2 / 45)
