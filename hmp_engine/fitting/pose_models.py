@@ -8,8 +8,8 @@ code's negative log-likelihood) and ``tie`` (disagreement of overlapping windows
 `FramePose` (no-prior and GMM baselines): the poses themselves, with ``accel`` and optionally a per-frame
 ``prior``. `ResidualPose` (stage 3): the decoded motion, fixed, plus per-frame corrections, with ``residual`` and
 ``accel`` (decoding once keeps stage 3 as cheap as a per-frame fit); a joint's correction costs less the better
-the keypoints it moves are seen. Priors model right hands: a left hand's pose
-is mirrored into their space and back (docs/conventions.md, Left hands) by a per-hand sign pattern.
+the keypoints it moves are seen. Priors model right hands: a left hand's pose is mirrored into their space and
+back (docs/conventions.md, Left hands) by a per-hand sign pattern.
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ Weight names: ``2d`` reprojection, ``orient`` / ``pose`` / ``transl`` data terms
 translation), ``orient_smooth`` / ``transl_smooth`` velocity terms, ``orient_accel`` orientation acceleration,
 ``betas`` shape prior, ``prior`` the pose prior of the method (HMP: latent NLL; PCA: coefficient NLL; GMM:
 per-frame pose NLL), ``tie`` agreement of overlapping windows, ``accel`` finger pose acceleration (rad/s^2),
-``residual`` size of the stage-3 per-frame corrections, each joint's weighed by how little its keypoints are seen. A
-weight left out is 0.
+``residual`` size of the stage-3 per-frame corrections (a joint's counts the more, the less its keypoints are
+seen). A weight left out is 0.
 
 "lab" is Table 2 of the HMP paper (WACV 2024) with the reference's 400 + 400 iterations; the table gives no
 translation smoothness in stage 2, where the public lab configuration uses 3, so we do too.
